@@ -1,0 +1,141 @@
+"""Từng Nhà: the door-to-door screening portal. create_app builds the Flask app."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask, g, has_request_context, request, session
+from flask_login import current_user
+from sqlalchemy import event
+
+from portal import config
+from portal.extensions import babel, csrf, db, htmx, login_manager, migrate
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app from environment settings, overridden by test_config when given."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(config.from_environment(app.instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+    check_production_settings(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_cli(app)
+    return app
+
+
+def check_production_settings(app: Flask) -> None:
+    """Refuse to run in production with a missing secret or with debug on."""
+    if app.config["ENV_NAME"] != "production":
+        return
+    if app.config["SECRET_KEY"] in (None, "", "dev-only-not-secret"):
+        raise RuntimeError("SECRET_KEY must be set in production.")
+    if app.config.get("DEBUG"):
+        raise RuntimeError("Debug mode must be off in production.")
+
+
+def select_locale() -> str:
+    """The language the user chose (session, then account), else Vietnamese."""
+    default = "vi"
+    if not has_request_context():
+        return default
+    chosen = session.get("locale")
+    if chosen is None and current_user.is_authenticated:
+        chosen = current_user.locale
+    if chosen is None:
+        chosen = request.cookies.get("locale")
+    return chosen if chosen in ("vi", "en") else default
+
+
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """WAL for concurrent readers, enforced foreign keys, and patience on a busy file."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extensions of portal.extensions to this app."""
+    import portal.models  # noqa: F401  (every table, for Alembic and relationships)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    csrf.init_app(app)
+    htmx.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+
+    from portal.auth.session import configure_login
+
+    configure_login(login_manager)
+
+    register_templating(app)
+
+    @app.before_request
+    def _remember_locale_per_request():
+        g.locale = select_locale()
+
+
+# htmx reads this from a <meta> tag, so no inline script is needed (CSP allows none).
+HTMX_CONFIG = {
+    "responseHandling": [
+        {"code": "204", "swap": False},
+        {"code": "[23]..", "swap": True},
+        {"code": "422", "swap": True},  # a form with its errors beside the fields
+        {"code": "[45]..", "swap": False, "error": True},
+    ],
+    "includeIndicatorStyles": False,
+    "allowEval": False,
+    "allowScriptTags": False,
+    "selfRequestsOnly": True,
+    # Pages hold personal health data: never keep copies in the browser's localStorage.
+    "historyCacheSize": 0,
+    "refreshOnHistoryMiss": True,
+}
+
+
+def register_templating(app: Flask) -> None:
+    """Labels, date filters and the htmx configuration for every template."""
+    from portal import labels
+
+    labels.register(app)
+    app.jinja_env.globals["htmx_config"] = HTMX_CONFIG
+
+    @app.template_filter("dmy")
+    def format_dmy(value) -> str:
+        """Dates as Vietnamese officials write them: dd/mm/yyyy."""
+        return value.strftime("%d/%m/%Y") if value else ""
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach one blueprint per area of the product."""
+    from portal.auth.routes import bp as auth_bp
+    from portal.main.routes import bp as main_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Errors answer as HTML or JSON, in the user's language."""
+    from portal.main.errors import register
+
+    register(app)
+
+
+def register_cli(app: Flask) -> None:
+    """Add the portal's commands to `flask`."""
+    from portal.auth.cli import users_cli
+    from portal.demo.cli import seed_demo_command
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_demo_command)

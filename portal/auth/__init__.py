@@ -1,0 +1,1 @@
+"""Accounts, roles, logging in and out."""

@@ -1,0 +1,86 @@
+"""Logging in and out."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import secrets
+from urllib.parse import urlsplit
+
+from flask import Blueprint, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import func, select
+
+from portal.audit.log import record
+from portal.auth.forms import LoginForm
+from portal.auth.models import User
+from portal.auth.passwords import hash_password, verify_password
+from portal.extensions import db
+from portal.rendering import render
+from portal.timeutil import utcnow
+
+bp = Blueprint("auth", __name__)
+log = logging.getLogger(__name__)
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked against when the user name is unknown, so both failures take as long."""
+    return hash_password(secrets.token_urlsafe(16))
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site; anything with a scheme or host could send the user away."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def find_user(username: str) -> User | None:
+    """The account with that user name, ignoring case."""
+    return db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Show the login form; on success send each role to its home page."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next"))
+        return render("auth/login.html", form=form)
+    if not form.validate_on_submit():
+        return render("auth/login.html", form=form, status=422)
+    user = find_user(form.username.data.strip())
+    password_ok = verify_password(user.password_hash if user else _dummy_hash(), form.password.data)
+    if user is None or not password_ok:
+        log.warning("failed login for %r from %s", form.username.data, request.remote_addr)
+        form.form_errors.append(_("Wrong user name or password."))
+        return render("auth/login.html", form=form, status=422)
+    if not user.is_active:
+        form.form_errors.append(_("This account has been deactivated. Ask your administrator."))
+        return render("auth/login.html", form=form, status=422)
+    session.clear()  # a fresh session on login: no fixation
+    login_user(user)
+    session.permanent = True
+    if user.locale:
+        session["locale"] = user.locale
+    user.last_login_at = utcnow()
+    record("user.login", "user", user.id, unit_id=user.unit_id, user=user)
+    db.session.commit()
+    return redirect(safe_next(form.next.data) or url_for("main.home"))
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    """End the session (POST only, so no link on another site can log a user out)."""
+    record("user.logout", "user", current_user.id, unit_id=current_user.unit_id)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,1 @@
+"""Vaccination campaigns (đợt): who is targeted and by when."""

@@ -1,0 +1,1 @@
+"""Demo data: a province, a district, communes and residents that look like the real thing."""

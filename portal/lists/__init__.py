@@ -1,0 +1,1 @@
+"""Compliance lists (danh sách): compiled per campaign and commune, submitted, approved."""

@@ -1,0 +1,103 @@
+"""A compliance list and the rows frozen into it when it is submitted."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.timeutil import utcnow
+from portal.units.models import AdministrativeUnit, str_enum
+
+
+class ListState(enum.StrEnum):
+    """Where a list stands in the commune-to-district workflow."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    RETURNED = "returned"
+
+
+class ComplianceReason(enum.StrEnum):
+    """Why a resident of the target population is on the list."""
+
+    CONTRAINDICATED = "contraindicated"
+    DEFERRED = "deferred"
+    CAUTION = "caution"
+    REFUSED = "refused"
+    ABSENT = "absent"
+    HOMEBOUND = "homebound"
+    HOSPITALISED = "hospitalised"
+    WILLING = "willing"
+    NOT_VISITED = "not_visited"
+
+
+class ComplianceList(db.Model):
+    """One version of a commune's list for a campaign."""
+
+    __tablename__ = "compliance_lists"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="RESTRICT"))
+    commune_id: Mapped[int] = mapped_column(
+        ForeignKey("administrative_units.id", ondelete="RESTRICT"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    state: Mapped[ListState] = mapped_column(str_enum(ListState), default=ListState.DRAFT)
+    # The document number ("Số: 12/DS-UBND") printed on the PDF.
+    document_number: Mapped[str | None] = mapped_column(String(40))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    submitted_at: Mapped[datetime | None] = mapped_column()
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None] = mapped_column()
+    review_comment: Mapped[str | None] = mapped_column(Text)
+    # Who signs for the commune (KT. CHỦ TỊCH / PHÓ CHỦ TỊCH and the name).
+    signer_title: Mapped[str | None] = mapped_column(String(80))
+    signer_name: Mapped[str | None] = mapped_column(String(120))
+
+    campaign = relationship("Campaign")
+    commune: Mapped[AdministrativeUnit] = relationship()
+    rows: Mapped[list[ComplianceListRow]] = relationship(
+        back_populates="compliance_list",
+        order_by="ComplianceListRow.position",
+        cascade="all, delete-orphan",
+    )
+
+    __table_args__ = (UniqueConstraint("campaign_id", "commune_id", "version"),)
+
+
+class ComplianceListRow(db.Model):
+    """A resident as they stood on the list when it was submitted; never edited after."""
+
+    __tablename__ = "compliance_list_rows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_id: Mapped[int] = mapped_column(
+        ForeignKey("compliance_lists.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    resident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("residents.id", ondelete="SET NULL")
+    )
+    hamlet_name: Mapped[str] = mapped_column(String(120))
+    household_address: Mapped[str | None] = mapped_column(String(255))
+    full_name: Mapped[str] = mapped_column(String(120))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    birth_year: Mapped[int] = mapped_column(Integer)
+    sex: Mapped[str] = mapped_column(String(8))
+    id_number: Mapped[str | None] = mapped_column(String(12))
+    phone: Mapped[str | None] = mapped_column(String(16))
+    doses_received: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[ComplianceReason] = mapped_column(str_enum(ComplianceReason))
+    reason_detail: Mapped[str | None] = mapped_column(Text)
+    deferred_until: Mapped[date | None] = mapped_column(Date)
+
+    compliance_list: Mapped[ComplianceList] = relationship(back_populates="rows")

@@ -1,0 +1,1 @@
+"""Home pages by role, the health check and the language switch."""

@@ -1,0 +1,69 @@
+"""The home page each role lands on, /healthz, and the language switch."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, jsonify, redirect, request, session, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import text
+
+from portal.auth.models import Role
+from portal.extensions import csrf, db
+from portal.main import dashboard
+from portal.rendering import render
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+@login_required
+def home():
+    """Each role's own home page, filled with the figures of its scope."""
+    user = current_user
+    campaign = dashboard.active_campaign(user)
+    context = {"campaign": campaign}
+    if user.role in (Role.SCREENER, Role.COMMUNE_LEAD):
+        context["hamlets"] = dashboard.hamlet_progress(user, campaign)
+    if user.role is Role.DISTRICT_OFFICER:
+        context["coverage"] = dashboard.commune_coverage(user, campaign)
+        context["waiting"] = dashboard.lists_waiting(user)
+    if user.role is Role.CLERK:
+        context["approved"] = dashboard.approved_lists(user)
+    if user.role is Role.ADMIN:
+        context["accounts"] = dashboard.accounts_by_role(user)
+        context["units"] = dashboard.units_by_level(user)
+    return render(f"main/home_{user.role.value}.html", **context)
+
+
+@bp.route("/healthz")
+@csrf.exempt
+def healthz():
+    """Liveness for load balancers: 200 when the database answers, 503 when it does not."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # any failure to reach the database means "not healthy"
+        db.session.rollback()
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    """Switch between Vietnamese and English; the choice outlives the session."""
+    locale = request.form.get("locale", "vi")
+    if locale not in ("vi", "en"):
+        locale = "vi"
+    session["locale"] = locale
+    if current_user.is_authenticated:
+        current_user.locale = locale
+        db.session.commit()
+    back = request.referrer or ""
+    parts = urlsplit(back)
+    target = parts.path if parts.netloc == request.host and parts.path else url_for("main.home")
+    response = redirect(target)
+    response.set_cookie(
+        "locale", locale, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
+        secure=request.is_secure,
+    )
+    return response

@@ -1,0 +1,24 @@
+"""One route, two answers: the full page, or for an HTMX request the block it targets."""
+
+from __future__ import annotations
+
+from flask import make_response, render_template, request
+from jinja2_fragments.flask import render_block
+
+
+def render(template: str, block: str | None = None, status: int = 200, **context):
+    """Render the page, or only `block` of it when HTMX asks for a fragment.
+
+    Boosted and history-restore requests get the whole page, since they replace the body.
+    """
+    htmx = getattr(request, "htmx", None)
+    fragment = (
+        block is not None and htmx and not htmx.boosted and not htmx.history_restore_request
+    )
+    if fragment:
+        body = render_block(template, block, **context)
+    else:
+        body = render_template(template, **context)
+    response = make_response(body, status)
+    response.vary.add("HX-Request")
+    return response

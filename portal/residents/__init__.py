@@ -1,0 +1,1 @@
+"""Households, residents and their vaccine doses."""

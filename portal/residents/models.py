@@ -1,0 +1,134 @@
+"""Households, residents and doses as the register and the screeners know them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.timeutil import utcnow
+from portal.units.models import AdministrativeUnit, str_enum
+
+
+class Sex(enum.StrEnum):
+    """Sex as recorded in the population register."""
+
+    MALE = "male"
+    FEMALE = "female"
+
+
+class ResidentStatus(enum.StrEnum):
+    """Whether the person still lives here; moved away and deceased leave every target population."""
+
+    PRESENT = "present"
+    MOVED_AWAY = "moved_away"
+    DECEASED = "deceased"
+
+
+class RecordSource(enum.StrEnum):
+    """Where a record came from."""
+
+    REGISTER = "register"  # the police population register
+    PLATFORM = "platform"  # the national vaccination platform
+    SCREENING = "screening"  # entered here by a screener or a commune lead
+    CARD = "card"  # seen on a vaccination card during a visit
+
+
+class DoseKind(enum.StrEnum):
+    """Which dose of the COVID-19 schedule, in the order they are given."""
+
+    DOSE_1 = "dose_1"
+    DOSE_2 = "dose_2"
+    ADDITIONAL = "additional"
+    BOOSTER_1 = "booster_1"
+    BOOSTER_2 = "booster_2"
+
+
+class Household(db.Model):
+    """A household (hộ gia đình) in a hamlet."""
+
+    __tablename__ = "households"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hamlet_id: Mapped[int] = mapped_column(
+        ForeignKey("administrative_units.id", ondelete="RESTRICT"), index=True
+    )
+    code: Mapped[str] = mapped_column(String(32))
+    address: Mapped[str] = mapped_column(String(255))
+    head_name: Mapped[str | None] = mapped_column(String(120))
+
+    hamlet: Mapped[AdministrativeUnit] = relationship()
+    residents: Mapped[list[Resident]] = relationship(back_populates="household")
+
+    __table_args__ = (UniqueConstraint("hamlet_id", "code"),)
+
+
+class Resident(db.Model):
+    """A person on the register or found by a screener."""
+
+    __tablename__ = "residents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hamlet_id: Mapped[int] = mapped_column(
+        ForeignKey("administrative_units.id", ondelete="RESTRICT"), index=True
+    )
+    household_id: Mapped[int | None] = mapped_column(
+        ForeignKey("households.id", ondelete="SET NULL"), index=True
+    )
+    full_name: Mapped[str] = mapped_column(String(120))
+    # The name without diacritics, lower case ("nguyen van duc"), for search and duplicates.
+    name_folded: Mapped[str] = mapped_column(String(120))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    birth_year: Mapped[int] = mapped_column(Integer)
+    sex: Mapped[Sex] = mapped_column(str_enum(Sex))
+    # CCCD (12 digits) or CMND (9 digits); optional, unique when present.
+    id_number: Mapped[str | None] = mapped_column(String(12), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(16))
+    chronic_condition: Mapped[bool] = mapped_column(Boolean, default=False)
+    immunocompromised: Mapped[bool] = mapped_column(Boolean, default=False)
+    pregnant: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[ResidentStatus] = mapped_column(
+        str_enum(ResidentStatus), default=ResidentStatus.PRESENT
+    )
+    source: Mapped[RecordSource] = mapped_column(
+        str_enum(RecordSource), default=RecordSource.REGISTER
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    hamlet: Mapped[AdministrativeUnit] = relationship()
+    household: Mapped[Household | None] = relationship(back_populates="residents")
+    doses: Mapped[list[Dose]] = relationship(
+        back_populates="resident", order_by="Dose.given_on", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        Index("ix_residents_hamlet_name", "hamlet_id", "name_folded"),
+        Index("ix_residents_name_folded", "name_folded"),
+        Index("ix_residents_phone", "phone"),
+    )
+
+
+class Dose(db.Model):
+    """One dose of COVID-19 vaccine given to a resident."""
+
+    __tablename__ = "doses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"))
+    kind: Mapped[DoseKind] = mapped_column(str_enum(DoseKind))
+    vaccine: Mapped[str] = mapped_column(String(60))
+    given_on: Mapped[date] = mapped_column(Date)
+    place: Mapped[str | None] = mapped_column(String(160))
+    source: Mapped[RecordSource] = mapped_column(str_enum(RecordSource))
+    # The visit whose card check proved this dose, when that is where it came from.
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    resident: Mapped[Resident] = relationship(back_populates="doses")
+
+    # A person has each dose of the schedule once; this also makes re-imports harmless.
+    __table_args__ = (UniqueConstraint("resident_id", "kind"),)

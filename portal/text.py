@@ -1,0 +1,22 @@
+"""Vietnamese text folding for accent-insensitive search and duplicate checks."""
+
+import re
+import unicodedata
+
+# NFD splits every Vietnamese letter but đ/Đ, which is a letter of its own.
+_EXTRA = str.maketrans({"đ": "d", "Đ": "d"})
+_SPACES = re.compile(r"\s+")
+
+
+def fold(text: str | None) -> str:
+    """Lower-case, strip diacritics and collapse spaces: "Nguyễn Văn  Đức" -> "nguyen van duc"."""
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFD", text.translate(_EXTRA))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _SPACES.sub(" ", stripped.lower()).strip()
+
+
+def normalise_name(text: str) -> str:
+    """A person's name as stored: NFC, single spaces, no edge blanks."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()

@@ -1,0 +1,1 @@
+"""Visits: one row per knock on a door, and what it found."""
