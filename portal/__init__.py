@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import flask_babel
 from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
 from sqlalchemy import event
@@ -109,6 +110,16 @@ def register_templating(app: Flask) -> None:
 
     labels.register(app)
     app.jinja_env.globals["htmx_config"] = HTMX_CONFIG
+
+    @app.template_filter("number")
+    def format_number(value) -> str:
+        """Counts with the locale's thousands separator: 12.345 in Vietnamese."""
+        return flask_babel.format_decimal(value or 0, format="#,##0")
+
+    @app.template_filter("pct")
+    def format_percent(value) -> str:
+        """Percentages with one decimal, comma-separated in Vietnamese: 58,1 %."""
+        return flask_babel.format_decimal(value or 0, format="0.0") + "\u00a0%"
 
     @app.template_filter("dmy")
     def format_dmy(value) -> str:

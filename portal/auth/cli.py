@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from portal.auth.accounts import AccountError, create_user
@@ -28,13 +29,14 @@ users_cli = AppGroup("users", help="Manage portal accounts.")
 def create_command(username, role, unit_code, full_name, password):
     """Create an account bound to an administrative unit."""
     try:
-        user = create_user(
-            username=username,
-            password=password,
-            role=role,
-            unit_code=unit_code,
-            full_name=full_name,
-        )
+        with force_locale("en"):  # the command line speaks English; the screens Vietnamese
+            user = create_user(
+                username=username,
+                password=password,
+                role=role,
+                unit_code=unit_code,
+                full_name=full_name,
+            )
     except AccountError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None

@@ -1,0 +1,57 @@
+# Từng Nhà. `make run`: set up and serve the demo portal. `make test`: set up and run every test.
+# Set-up is incremental: a virtualenv in .venv, htmx from the npm registry, compiled translations.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HTMX := portal/static/vendor/htmx.min.js
+CATALOGUE := portal/translations/vi/LC_MESSAGES/messages
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := wsgi
+
+.PHONY: setup run test bench translations-update clean
+
+setup: $(VENV)/.installed $(HTMX) $(CATALOGUE).mo
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+$(HTMX): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	mkdir -p $(dir $@)
+	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+$(CATALOGUE).mo: $(CATALOGUE).po $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d portal/translations
+
+run: setup
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo --if-empty
+	@echo
+	@echo "  Từng Nhà is at http://$(HOST):$(PORT)"
+	@echo "  Demo logins (password tungnha-demo): screener, commune_lead, district_officer, clerk, admin"
+	@echo
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+# The whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set.
+test: setup
+	$(BIN)/pytest
+	@if [ -n "$(TEST_DATABASE_URL)" ]; then \
+		echo "== again on PostgreSQL: $(TEST_DATABASE_URL)"; \
+		TUNGNHA_TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest; \
+	fi
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+# After adding user-facing strings: extract them, then translate the new entries in the .po.
+translations-update: setup
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location -o build/messages.pot portal
+	$(BIN)/pybabel update -i build/messages.pot -d portal/translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) node_modules portal/static/vendor build *.egg-info

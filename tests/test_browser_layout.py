@@ -1,0 +1,56 @@
+"""In a real browser at 360 px: every role logs in, lands home, and nothing scrolls sideways."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.auth.models import Role
+
+
+def _log_in(page, base_url: str, username: str, password: str = "tungnha-demo") -> None:
+    page.goto(f"{base_url}/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+
+
+def _horizontal_overflow(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_logs_in_on_a_phone_without_sideways_scrolling(
+    phone, live_server, users, role, tmp_path
+):
+    _log_in(phone, live_server, role.value)
+    phone.wait_for_url(f"{live_server}/")
+    assert phone.locator("html").get_attribute("lang") == "vi"
+    assert phone.locator(".topbar .who strong").inner_text() == f"Cán bộ {role.value}"
+    assert _horizontal_overflow(phone) <= 0
+    phone.screenshot(path=str(tmp_path / f"home-{role.value}.png"), full_page=True)
+
+
+def test_htmx_is_served_by_the_portal_and_swaps_422(phone, live_server):
+    phone.goto(f"{live_server}/login")
+    phone.wait_for_function("window.htmx !== undefined")
+    assert phone.evaluate("htmx.version") == "2.0.11"
+    codes = phone.evaluate("htmx.config.responseHandling.map(r => [r.code, r.swap])")
+    assert ["422", True] in codes
+    assert phone.evaluate("htmx.config.historyCacheSize") == 0
+
+
+def test_a_wrong_password_is_explained_in_vietnamese_on_the_phone(phone, live_server, users):
+    _log_in(phone, live_server, "screener", "not-the-password-1")
+    assert phone.locator(".alert").inner_text() == "Tên đăng nhập hoặc mật khẩu không đúng."
+    assert _horizontal_overflow(phone) <= 0
+    assert phone.url.startswith(f"{live_server}/login")
+
+
+def test_the_language_switch_works_with_one_tap(phone, live_server, users):
+    _log_in(phone, live_server, "commune_lead")
+    phone.wait_for_url(f"{live_server}/")
+    phone.click("button[value=en]")
+    phone.wait_for_selector("html[lang=en]")
+    assert "Log out" in phone.locator(".topbar").inner_text()
+    phone.reload()
+    assert phone.locator("html").get_attribute("lang") == "en"
