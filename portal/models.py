@@ -4,13 +4,15 @@ from portal.audit.models import AuditEvent
 from portal.auth.models import Role, User, user_hamlets
 from portal.campaigns.models import Campaign
 from portal.lists.models import ComplianceList, ComplianceListRow, ComplianceReason, ListState
-from portal.residents.models import Dose, DoseKind, Household, RecordSource, Resident, ResidentStatus, Sex
+from portal.residents.models import (
+    Dose, DoseKind, Household, RecordSource, Resident, ResidentSearchTerm, ResidentStatus, Sex,
+)
 from portal.units.models import AdministrativeUnit, UnitLevel
 from portal.visits.models import Outcome, RefusalReason, ScreeningCategory, Visit
 
 __all__ = [
     "AdministrativeUnit", "AuditEvent", "Campaign", "ComplianceList", "ComplianceListRow",
     "ComplianceReason", "Dose", "DoseKind", "Household", "ListState", "Outcome", "RecordSource",
-    "RefusalReason", "Resident", "ResidentStatus", "Role", "ScreeningCategory", "Sex",
+    "RefusalReason", "Resident", "ResidentSearchTerm", "ResidentStatus", "Role", "ScreeningCategory", "Sex",
     "UnitLevel", "User", "Visit", "user_hamlets",
 ]

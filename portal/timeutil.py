@@ -14,3 +14,10 @@ def age_on(birth: date, on: date) -> int:
     if (on.month, on.day) < (birth.month, birth.day):
         years -= 1
     return years
+
+
+def today_local() -> date:
+    """Today's date in Vietnam, where the screening happens (UTC+7, no daylight saving)."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()

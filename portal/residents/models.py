@@ -121,7 +121,8 @@ class Dose(db.Model):
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"))
     kind: Mapped[DoseKind] = mapped_column(str_enum(DoseKind))
     vaccine: Mapped[str] = mapped_column(String(60))
-    given_on: Mapped[date] = mapped_column(Date)
+    # None when a card was seen but its date not written down.
+    given_on: Mapped[date | None] = mapped_column(Date)
     place: Mapped[str | None] = mapped_column(String(160))
     source: Mapped[RecordSource] = mapped_column(str_enum(RecordSource))
     # The visit whose card check proved this dose, when that is where it came from.
@@ -132,3 +133,21 @@ class Dose(db.Model):
 
     # A person has each dose of the schedule once; this also makes re-imports harmless.
     __table_args__ = (UniqueConstraint("resident_id", "kind"),)
+
+
+# Folded words compare byte by byte on PostgreSQL too, so a prefix is one index range.
+_TERM = String(40).with_variant(String(40, collation="C"), "postgresql")
+
+
+class ResidentSearchTerm(db.Model):
+    """One folded word of a resident's name, filed under their commune: the search index."""
+
+    __tablename__ = "resident_search_terms"
+
+    commune_id: Mapped[int] = mapped_column(
+        ForeignKey("administrative_units.id", ondelete="CASCADE"), primary_key=True
+    )
+    term: Mapped[str] = mapped_column(_TERM, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

@@ -65,6 +65,8 @@ class Visit(db.Model):
     deferred_until: Mapped[date | None] = mapped_column(Date)
     reason: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
+    # The register status before this visit changed it (moved away, deceased), for undo.
+    resident_status_before: Mapped[str | None] = mapped_column(String(16))
     # Set when the visit was undone; an undone visit stays in the history but no longer counts.
     undone_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
