@@ -1,0 +1,164 @@
+"""`flask seed-demo`: realistic data as seed 002 describes it, accounts that log in, one transaction."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.auth.models import Role, User
+from portal.campaigns.models import Campaign
+from portal.extensions import db
+from portal.residents.identity import clean_id_number, clean_phone
+from portal.residents.models import (
+    Dose, DoseKind, Household, RecordSource, Resident, ResidentSearchTerm, ResidentStatus,
+)
+from portal.units.models import AdministrativeUnit, UnitLevel
+from portal.visits.models import Visit
+
+REFERENCE_DAY = date(2022, 7, 8)
+ADULT_BORN_BY = date(2004, 7, 8)
+
+
+
+
+def _seed(runner, residents=6000, seed=7, *extra):
+    return runner.invoke(args=["seed-demo", "--residents", str(residents), "--seed", str(seed),
+                               *extra])
+
+
+def test_the_demo_loads_units_people_and_one_account_per_role(app, runner):
+    result = _seed(runner)
+    assert result.exit_code == 0, result.output
+    assert "6000 residents" in result.output
+    with app.app_context():
+        levels = dict(db.session.execute(
+            select(AdministrativeUnit.level, func.count()).group_by(AdministrativeUnit.level)
+        ).all())
+        assert levels[UnitLevel.PROVINCE] == 1 and levels[UnitLevel.DISTRICT] == 1
+        assert levels[UnitLevel.COMMUNE] >= 3 and levels[UnitLevel.HAMLET] >= 18
+        assert db.session.scalar(select(func.count()).select_from(Resident)) == 6000
+        assert db.session.scalar(select(func.count()).select_from(Household)) > 1000
+        accounts = {u.username: u for u in db.session.scalars(select(User))}
+        assert {name: accounts[name].role for name in accounts} == {
+            "screener": Role.SCREENER, "commune_lead": Role.COMMUNE_LEAD,
+            "district_officer": Role.DISTRICT_OFFICER, "clerk": Role.CLERK, "admin": Role.ADMIN,
+        }
+        assert accounts["screener"].unit.level is UnitLevel.COMMUNE
+        assert accounts["screener"].hamlets, "the screener walks some hamlets"
+        assert accounts["commune_lead"].unit_id == accounts["screener"].unit_id
+        assert accounts["district_officer"].unit.level is UnitLevel.DISTRICT
+        assert accounts["admin"].unit.level is UnitLevel.PROVINCE
+        active = db.session.scalars(select(Campaign).where(Campaign.active)).all()
+        assert [c.required_dose for c in active] == [DoseKind.BOOSTER_1]
+        # Visits in one commune only, by the screener.
+        visited_communes = db.session.scalars(
+            select(AdministrativeUnit.parent_id).distinct()
+            .join(Resident, Resident.hamlet_id == AdministrativeUnit.id)
+            .join(Visit, Visit.resident_id == Resident.id)
+        ).all()
+        assert visited_communes == [accounts["screener"].unit_id]
+
+
+def test_coverage_among_adults_looks_like_seed_002(app, runner):
+    assert _seed(runner, 20_000).exit_code == 0
+    with app.app_context():
+        adults = select(Resident.id).where(
+            Resident.birth_date <= ADULT_BORN_BY, Resident.status == ResidentStatus.PRESENT
+        ).scalar_subquery()
+        total = db.session.scalar(select(func.count()).where(Resident.id.in_(adults)))
+
+        def share(kind):
+            given = db.session.scalar(select(func.count(func.distinct(Dose.resident_id))).where(
+                Dose.kind == kind, Dose.resident_id.in_(adults)))
+            return given / total
+
+        assert 0.93 <= share(DoseKind.DOSE_1) <= 0.97
+        assert 0.82 <= share(DoseKind.DOSE_2) <= 0.88
+        assert 0.55 <= share(DoseKind.BOOSTER_1) <= 0.62
+        # The platform's records stop the day before the reference day; cards seen later may not.
+        last = db.session.scalar(select(func.max(Dose.given_on)).where(
+            Dose.source == RecordSource.PLATFORM))
+        assert last < REFERENCE_DAY
+
+
+def test_residents_look_real(app, runner):
+    assert _seed(runner, 3000).exit_code == 0
+    with app.app_context():
+        people = db.session.scalars(select(Resident)).all()
+    names = [p.full_name for p in people]
+    assert sum(bool(re.search(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]",
+                              n.lower())) for n in names) > 0.9 * len(names)
+    assert "Nguyễn Văn Đức" in names  # the name the README's search example finds
+    sexes = {p.sex for p in people}
+    assert len(sexes) == 2
+    ages = [REFERENCE_DAY.year - p.birth_year for p in people]
+    assert min(ages) <= 4 and max(ages) >= 80
+    assert 25 <= sorted(ages)[len(ages) // 2] <= 45  # a median age like Viet Nam's
+    for person in people:
+        if person.id_number:
+            female = person.sex.value == "female"
+            assert clean_id_number(person.id_number, person.birth_year, female) == person.id_number
+        if person.phone:
+            assert clean_phone(person.phone) == person.phone
+    ids = [p.id_number for p in people if p.id_number]
+    assert len(ids) == len(set(ids)) > 0.6 * len(people)
+    assert any(p.chronic_condition for p in people) and any(p.pregnant for p in people)
+
+
+def test_demo_residents_are_in_the_search_index(app, runner):
+    assert _seed(runner, 2000).exit_code == 0
+    with app.app_context():
+        residents = db.session.scalar(select(func.count()).select_from(Resident))
+        indexed = db.session.scalar(
+            select(func.count(func.distinct(ResidentSearchTerm.resident_id))))
+        assert indexed == residents
+        duc = db.session.scalars(select(Resident).where(Resident.full_name == "Nguyễn Văn Đức")).first()
+        terms = set(db.session.scalars(
+            select(ResidentSearchTerm.term).where(ResidentSearchTerm.resident_id == duc.id)))
+        assert terms == {"nguyen", "van", "duc"}
+
+
+def test_new_rows_after_the_demo_get_fresh_ids(app, runner):
+    """Bulk inserts set ids themselves; PostgreSQL's sequences must have moved past them."""
+    assert _seed(runner, 500).exit_code == 0
+    with app.app_context():
+        hamlet = db.session.scalars(
+            select(AdministrativeUnit).where(AdministrativeUnit.level == UnitLevel.HAMLET)).first()
+        household = Household(hamlet_id=hamlet.id, code="HGĐ-9999", address="Số 1")
+        db.session.add(household)
+        db.session.commit()
+        assert household.id > 1
+
+
+def test_demo_accounts_log_in_and_land_on_their_home_pages(app, runner, client):
+    assert _seed(runner, 500).exit_code == 0
+    for username in ("screener", "commune_lead", "district_officer", "clerk", "admin"):
+        response = client.login(username, "tungnha-demo")
+        assert response.status_code == 302, username
+        home = client.get(response.headers["Location"])
+        assert home.status_code == 200
+        with app.app_context():
+            user = db.session.scalars(select(User).where(User.username == username)).one()
+            assert user.unit.name in home.get_data(as_text=True)
+        client.post_form("/logout", {})
+
+
+def test_the_demo_loads_only_into_an_empty_database(app, runner):
+    assert _seed(runner, 300).exit_code == 0
+    again = _seed(runner, 300)
+    assert again.exit_code != 0
+    assert "empty database" in again.output
+    skipped = _seed(runner, 300, 7, "--if-empty")
+    assert skipped.exit_code == 0 and "not loaded" in skipped.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Resident)) == 300
+
+
+def test_too_few_residents_is_refused(app, runner):
+    result = _seed(runner, 10)
+    assert result.exit_code != 0
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AdministrativeUnit)) == 0

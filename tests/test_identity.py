@@ -1,0 +1,85 @@
+"""ID numbers, phone numbers and birth dates: what is accepted, and what the user is told."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from portal.residents.identity import (
+    InvalidValue, check_birth_date, check_birth_year, clean_id_number, clean_phone, mask_id_number,
+)
+
+TODAY = date(2022, 7, 8)
+
+
+@pytest.mark.parametrize(
+    "raw, year, female, expected",
+    [
+        ("092060001234", 1960, False, "092060001234"),  # Cần Thơ, 1900s male
+        ("092 163 004 321", 1963, True, "092163004321"),  # spaces are fine
+        ("001.205.123456", 2005, False, "001205123456"),  # Hà Nội, 2000s male
+        ("079310654321", 2010, True, "079310654321"),  # HCMC, 2000s female
+        ("123456789", 1970, False, "123456789"),  # old 9-digit CMND
+        ("", 1970, False, None),
+        ("   ", None, None, None),
+    ],
+)
+def test_valid_id_numbers_are_kept_as_digits(raw, year, female, expected):
+    assert clean_id_number(raw, year, female) == expected
+
+
+@pytest.mark.parametrize(
+    "raw, year, female, message",
+    [
+        ("09206000123", 1960, False, "12 chữ số"),  # 11 digits
+        ("0920600012345", 1960, False, "12 chữ số"),
+        ("09206000123A", 1960, False, "chỉ gồm chữ số"),
+        ("999060001234", 1960, False, "không phải mã tỉnh"),  # no province 999
+        ("092160001234", 1960, False, "chữ số thứ 4"),  # female digit for a man
+        ("092260001234", 1960, False, "chữ số thứ 4"),  # 2000s digit for 1960
+        ("092061001234", 1960, False, "năm sinh"),  # year digits 61 for 1960
+    ],
+)
+def test_bad_id_numbers_are_explained_in_vietnamese(app, raw, year, female, message):
+    with app.test_request_context():
+        with pytest.raises(InvalidValue) as error:
+            clean_id_number(raw, year, female)
+    assert message in str(error.value).lower()
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("0912345678", "0912345678"),
+        ("+84 912 345 678", "0912345678"),
+        ("84912345678", "0912345678"),
+        ("0912.345.678", "0912345678"),
+        ("0387654321", "0387654321"),
+        ("", None),
+    ],
+)
+def test_vietnamese_mobile_numbers_are_normalised(raw, expected):
+    assert clean_phone(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["0281234567", "091234567", "+1 650 555 0100", "not a phone"])
+def test_other_numbers_are_refused(app, raw):
+    with app.test_request_context():
+        with pytest.raises(InvalidValue) as error:
+            clean_phone(raw)
+    assert "điện thoại" in str(error.value) or "di động" in str(error.value)
+
+
+def test_birth_in_the_future_is_refused(app):
+    with app.test_request_context():
+        with pytest.raises(InvalidValue, match="tương lai"):
+            check_birth_date(date(2022, 7, 9), TODAY)
+        with pytest.raises(InvalidValue, match="tương lai"):
+            check_birth_year(2023, TODAY)
+    assert check_birth_date(date(2022, 7, 8), TODAY) == date(2022, 7, 8)
+
+
+def test_id_numbers_are_masked_to_the_last_four_digits():
+    assert mask_id_number("092060001234") == "••••••••1234"
+    assert mask_id_number(None) == ""
