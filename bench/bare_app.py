@@ -1,0 +1,81 @@
+"""The naive-render baseline: the portal plus /bare, the screener's home page from frozen data.
+
+gunicorn serves it as `bench.bare_app:app`. The app is the portal's own (same templates,
+Jinja set-up, Babel, CSRF, hooks), so the only work /bare skips is what the home page adds
+on top of rendering: reading the session, loading the user and querying the figures.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from flask import Flask, has_request_context, request
+from sqlalchemy import event, select
+
+from portal import create_app
+from portal.auth.models import User
+from portal.extensions import db
+from portal.main import dashboard
+from portal.rendering import render
+
+TEMPLATE = "main/home_screener.html"
+SCREENER = "screener"
+
+
+def frozen_screener_context(app: Flask) -> dict:
+    """The screener's home page context, computed once, as plain objects no query can hide behind."""
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == SCREENER))
+        if user is None:
+            raise RuntimeError(f"no {SCREENER!r} account in the database: seed the demo first")
+        campaign = dashboard.active_campaign(user)
+        hamlets = dashboard.hamlet_progress(user, campaign)
+        # Plain copies rather than ORM objects: a lazy load at render time would be a query.
+        context = {
+            "current_user": SimpleNamespace(
+                is_authenticated=True, full_name=user.full_name, role=user.role,
+                unit=SimpleNamespace(name=user.unit.name),
+            ),
+            "campaign": (
+                SimpleNamespace(name=campaign.name, deadline=campaign.deadline)
+                if campaign is not None else None
+            ),
+            "hamlets": [
+                dashboard.HamletProgress(
+                    SimpleNamespace(name=row.hamlet.name), residents=row.residents,
+                    visited=row.visited,
+                )
+                for row in hamlets
+            ],
+        }
+        db.session.remove()
+        db.engine.dispose()  # the worker keeps no connection it does not use
+    return context
+
+
+def forbid_queries_in_bare(app: Flask) -> None:
+    """Fail any /bare request that reaches the database: the baseline must not query."""
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _no_queries(conn, cursor, statement, parameters, context, executemany):
+        if has_request_context() and request.endpoint == "bare":
+            raise RuntimeError(f"/bare ran a query: {statement}")
+
+
+def create_bare_app() -> Flask:
+    """The portal app with the /bare route added."""
+    app = create_app()
+    context = frozen_screener_context(app)
+    forbid_queries_in_bare(app)
+
+    def bare():
+        """The screener's home page from the frozen context: no login, no session, no query."""
+        return render(TEMPLATE, **context)
+
+    app.add_url_rule("/bare", endpoint="bare", view_func=bare)
+    return app
+
+
+app = create_bare_app()

@@ -1,0 +1,66 @@
+"""`make bench`: run every benchmark, print one table, and save it to bench/results/latest.md."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+
+# Run as a script (`python bench/run.py`), so the project root is not on sys.path yet.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import common, home_page, seed_demo  # noqa: E402  (needs the path above)
+
+# One module per benchmark; each has title(settings) and run(backend, settings) -> [Row].
+BENCHMARKS = (seed_demo, home_page)
+
+
+def run_all(backends: list[common.Backend], settings: common.Settings) -> list[common.Row]:
+    """Every benchmark on every database; a failure becomes a row, and the others still run."""
+    rows: list[common.Row] = []
+    for benchmark in BENCHMARKS:
+        name = benchmark.title(settings)
+        for backend in backends:
+            if backend.skip_reason or backend.error:
+                rows.append(common.Row(
+                    benchmark=name, database=backend.name,
+                    figure=backend.skip_reason or f"FAILED: {backend.error}",
+                    failed=backend.error is not None,
+                ))
+                continue
+            common.note(f"{name} on {backend.label}")
+            try:
+                rows.extend(benchmark.run(backend, settings))
+            except Exception as error:  # one broken benchmark must not hide the others' rows
+                traceback.print_exc(file=sys.stderr)
+                rows.append(common.Row(benchmark=name, database=backend.label,
+                                       figure=f"FAILED: {error}", failed=True))
+    return rows
+
+
+def main() -> int:
+    """Check the tools, measure, print and save the report; non-zero when a row failed."""
+    common.install_signal_handlers()
+    if common.wrk_version() is None:
+        print("bench: wrk, the HTTP load generator, is not installed.\n"
+              "       Install the Debian package: sudo apt-get install wrk", file=sys.stderr)
+        return 2
+    try:
+        settings = common.Settings.from_environment()
+    except common.BenchError as error:
+        print(f"bench: {error}", file=sys.stderr)
+        return 2
+    backends = common.available_backends()
+    environment = common.environment_line(backends, settings)
+    common.note(environment)
+    rows = run_all(backends, settings)
+    report = f"{environment}\n\n{common.markdown_table(rows)}\n"
+    print(report)
+    common.RESULTS.mkdir(exist_ok=True)
+    (common.RESULTS / "latest.md").write_text(report, encoding="utf-8")
+    common.note(f"saved to {common.RESULTS / 'latest.md'}")
+    return 1 if any(row.failed for row in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
