@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 
 import flask_babel
 from flask import Flask, g, has_request_context, request, session
@@ -107,9 +108,29 @@ HTMX_CONFIG = {
 def register_templating(app: Flask) -> None:
     """Labels, date filters and the htmx configuration for every template."""
     from portal import labels
+    from portal.access import Action, can
+    from portal.campaigns.rules import age_in_campaign
+    from portal.residents.identity import mask_id_number
+    from portal.visits.models import Outcome
 
     labels.register(app)
-    app.jinja_env.globals["htmx_config"] = HTMX_CONFIG
+    app.jinja_env.globals.update(htmx_config=HTMX_CONFIG, Outcome=Outcome, can=can, Action=Action,
+                                 new_uuid=lambda: str(uuid.uuid4()))
+
+    @app.template_filter("masked")
+    def masked(value) -> str:
+        """ID numbers show their last four digits only."""
+        return mask_id_number(value)
+
+    @app.template_filter("age")
+    def age(resident, campaign) -> int:
+        """Age on the campaign's reference date."""
+        return age_in_campaign(resident, campaign)
+
+    @app.template_filter("dmy_local")
+    def format_dmy_local(value) -> str:
+        """A stored UTC time as the day and hour in Vietnam."""
+        return flask_babel.format_datetime(value, "dd/MM/yyyy HH:mm") if value else ""
 
     @app.template_filter("number")
     def format_number(value) -> str:
@@ -131,9 +152,13 @@ def register_blueprints(app: Flask) -> None:
     """Attach one blueprint per area of the product."""
     from portal.auth.routes import bp as auth_bp
     from portal.main.routes import bp as main_bp
+    from portal.residents.routes import bp as residents_bp
+    from portal.visits.routes import bp as visits_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
+    app.register_blueprint(residents_bp)
+    app.register_blueprint(visits_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -7,6 +7,9 @@ from flask_babel import lazy_gettext as _l
 from portal.auth.models import Role
 from portal.residents.models import DoseKind
 from portal.units.models import UnitLevel
+from portal.visits.followup import FollowUp
+from portal.visits.models import Outcome, RefusalReason, ScreeningCategory
+from portal.visits.outcomes import Standing
 
 ROLE = {
     Role.SCREENER: _l("Screener"),
@@ -32,6 +35,63 @@ DOSE = {
 }
 
 
+
+OUTCOME = {
+    Outcome.UP_TO_DATE: _l("Up to date (card seen)"),
+    Outcome.WILLING: _l("Willing, not yet vaccinated"),
+    Outcome.ABSENT: _l("Not at home"),
+    Outcome.REFUSED: _l("Refused"),
+    Outcome.CONTRAINDICATED: _l("Contraindication or deferral"),
+    Outcome.HOMEBOUND: _l("Cannot leave home"),
+    Outcome.HOSPITALISED: _l("In hospital or COVID treatment"),
+    Outcome.MOVED_AWAY: _l("Moved away"),
+    Outcome.DECEASED: _l("Deceased"),
+}
+
+REFUSAL_REASON = {
+    RefusalReason.SIDE_EFFECTS: _l("Afraid of side effects"),
+    RefusalReason.OTHER_VACCINE: _l("Waiting for another vaccine"),
+    RefusalReason.RELIGIOUS: _l("Religious reasons"),
+    RefusalReason.FAMILY: _l("Family objects"),
+    RefusalReason.OTHER: _l("Other reason"),
+}
+
+SCREENING_CATEGORY = {
+    ScreeningCategory.CONTRAINDICATION: _l("Contraindicated"),
+    ScreeningCategory.DEFERRAL: _l("Deferred until a date"),
+    ScreeningCategory.CAUTION: _l("Caution: vaccinate at a hospital"),
+}
+
+STANDING = {
+    Standing.NOT_TARGETED: _l("Not in this campaign"),
+    Standing.LEFT: _l("No longer lives here"),
+    Standing.UP_TO_DATE: _l("Up to date"),
+    Standing.TO_VISIT: _l("To visit"),
+    Standing.WILLING: _l("Willing: needs an appointment"),
+    Standing.REFUSED: _l("Refused"),
+    Standing.CONTRAINDICATED: _l("Contraindicated"),
+    Standing.DEFERRED: _l("Deferred"),
+    Standing.DEFERRAL_ENDED: _l("Deferral ended: visit again"),
+    Standing.CAUTION: _l("Vaccinate at a hospital"),
+    Standing.HOMEBOUND: _l("Cannot leave home"),
+    Standing.HOSPITALISED: _l("In hospital"),
+    Standing.ABSENT: _l("Not at home: visit again"),
+}
+
+FOLLOW_UP = {
+    FollowUp.REVISITS: _l("Revisits due"),
+    FollowUp.DEFERRALS: _l("Deferrals ending"),
+    FollowUp.REFUSALS: _l("Refusals to revisit"),
+    FollowUp.HOMEBOUND: _l("Homebound (mobile team)"),
+}
+
+VACCINES = ["AstraZeneca", "Pfizer-BioNTech", "Moderna", "Vero Cell", "Sputnik V", "Abdala",
+            "Hayat-Vax", "Janssen"]
+
+
 def register(app) -> None:
     """Make the label maps available to every template."""
-    app.jinja_env.globals.update(ROLE_LABEL=ROLE, LEVEL_LABEL=LEVEL, DOSE_LABEL=DOSE)
+    app.jinja_env.globals.update(
+        ROLE_LABEL=ROLE, LEVEL_LABEL=LEVEL, DOSE_LABEL=DOSE, OUTCOME_LABEL=OUTCOME, REFUSAL_LABEL=REFUSAL_REASON, CATEGORY_LABEL=SCREENING_CATEGORY,
+        STANDING_LABEL=STANDING, FOLLOW_UP_LABEL=FOLLOW_UP,
+    )

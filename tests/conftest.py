@@ -225,3 +225,71 @@ def phone(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def world(app, users):
+    """An active booster campaign and residents of Phường Cái Khế (and one in Bình Thủy).
+
+    Returns resident ids by a short name, and the campaign id.
+    """
+    from datetime import date as _date
+
+    from portal.campaigns.models import Campaign
+    from portal.residents.models import Dose, DoseKind, Household, RecordSource, Resident, Sex
+    from portal.residents.search import index_resident
+    from portal.text import fold
+    from portal.units.models import AdministrativeUnit
+
+    def unit(code):
+        return db.session.query(AdministrativeUnit).filter_by(code=code).one()
+
+    people = [
+        # key, hamlet, household, name, birth, sex, id number, phone, doses
+        ("duc", "31117-01", "HGĐ-0001", "Nguyễn Văn Đức", _date(1960, 3, 2), Sex.MALE,
+         "092060001234", "0912345678", [DoseKind.DOSE_1, DoseKind.DOSE_2]),
+        ("lan", "31117-01", "HGĐ-0001", "Nguyễn Thị Lan", _date(1963, 5, 9), Sex.FEMALE,
+         "092163004321", None, [DoseKind.DOSE_1, DoseKind.DOSE_2, DoseKind.BOOSTER_1]),
+        ("nam", "31117-01", "HGĐ-0002", "Trần Văn Nam", _date(1990, 1, 20), Sex.MALE,
+         None, "0387654321", [DoseKind.DOSE_1]),
+        ("be", "31117-01", "HGĐ-0002", "Trần Ngọc Bảo Anh", _date(2015, 6, 1), Sex.FEMALE,
+         None, None, []),
+        ("hoa", "31117-02", "HGĐ-0101", "Lê Thị Hoa", _date(1975, 11, 30), Sex.FEMALE,
+         "092175000777", None, [DoseKind.DOSE_1, DoseKind.DOSE_2]),
+        ("khanh", "31120-01", "HGĐ-0201", "Nguyễn Văn Đức Khánh", _date(1980, 2, 2), Sex.MALE,
+         None, None, [DoseKind.DOSE_1, DoseKind.DOSE_2]),
+        ("other", "31183-01", "HGĐ-0301", "Nguyễn Văn Đức", _date(1961, 7, 7), Sex.MALE,
+         None, None, []),
+    ]
+    with app.app_context():
+        campaign = Campaign(
+            name="Tiêm mũi nhắc lại lần 1 (mũi 3) cho người từ 18 tuổi trở lên",
+            unit_id=unit("92").id, required_dose=DoseKind.BOOSTER_1, min_age=18,
+            age_reference_date=_date(2022, 7, 8), starts_on=_date(2022, 7, 8),
+            deadline=_date(2022, 8, 31), active=True,
+        )
+        db.session.add(campaign)
+        households = {}
+        ids = {}
+        for key, hamlet_code, hh_code, name, born, sex, id_number, phone, doses in people:
+            hamlet = unit(hamlet_code)
+            if hh_code not in households:
+                households[hh_code] = Household(hamlet_id=hamlet.id, code=hh_code,
+                                                address=f"Số {len(households) + 1}, đường Trần Phú")
+                db.session.add(households[hh_code])
+                db.session.flush()
+            resident = Resident(
+                hamlet_id=hamlet.id, household_id=households[hh_code].id, full_name=name,
+                name_folded=fold(name), birth_date=born, birth_year=born.year, sex=sex,
+                id_number=id_number, phone=phone, chronic_condition=key == "duc",
+            )
+            db.session.add(resident)
+            db.session.flush()
+            index_resident(resident, hamlet.parent_id)
+            for n, kind in enumerate(doses):
+                db.session.add(Dose(resident_id=resident.id, kind=kind, vaccine="AstraZeneca",
+                                    given_on=_date(2021, 8 + n, 1), source=RecordSource.PLATFORM))
+            ids[key] = resident.id
+        db.session.commit()
+        ids["campaign"] = campaign.id
+        return ids

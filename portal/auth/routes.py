@@ -64,7 +64,10 @@ def login():
     if not user.is_active:
         form.form_errors.append(_("This account has been deactivated. Ask your administrator."))
         return render("auth/login.html", form=form, status=422)
+    pending = session.get("pending_visit")  # an entry kept when the last session ran out
     session.clear()  # a fresh session on login: no fixation
+    if pending:
+        session["pending_visit"] = pending
     login_user(user)
     session.permanent = True
     if user.locale:
@@ -72,7 +75,9 @@ def login():
     user.last_login_at = utcnow()
     record("user.login", "user", user.id, unit_id=user.unit_id, user=user)
     db.session.commit()
-    return redirect(safe_next(form.next.data) or url_for("main.home"))
+    # An entry that was on its way when the session ran out comes first.
+    landing = url_for("visits.pending") if pending else url_for("main.home")
+    return redirect(safe_next(form.next.data) or landing)
 
 
 @bp.route("/logout", methods=["POST"])

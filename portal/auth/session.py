@@ -21,9 +21,13 @@ def load_user(user_id: str) -> User | None:
     return user
 
 
-def unauthorized():
+def unauthorized(next_url: str | None = None):
     """Send anonymous users to the login page; HTMX is told to navigate there itself."""
-    login_url = url_for("auth.login", next=request.full_path.rstrip("?"))
+    if next_url is None:
+        from portal.visits.routes import stash_pending_visit
+
+        next_url = stash_pending_visit() or request.full_path.rstrip("?")
+    login_url = url_for("auth.login", next=next_url)
     if getattr(request, "htmx", False):
         response = jsonify(error="login required")
         response.status_code = 401

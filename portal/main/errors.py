@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, request
+from flask_login import current_user
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -42,6 +43,14 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        # A session that ran out while a visit form was open: keep the entry for after login.
+        if not current_user.is_authenticated:
+            from portal.auth.session import unauthorized
+            from portal.visits.routes import stash_pending_visit
+
+            resume = stash_pending_visit()
+            if resume:
+                return unauthorized(next_url=resume)
         return error_response(
             400, _("Your form has expired or was sent from another page. Reload and try again.")
         )

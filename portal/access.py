@@ -1,0 +1,76 @@
+"""Who may do what: the permission matrix of roles against actions, checked in every view."""
+
+from __future__ import annotations
+
+import enum
+import functools
+
+from flask import abort
+from flask_login import current_user, login_required
+
+from portal.auth.models import Role
+
+
+class Action(enum.StrEnum):
+    """Things a user can do in the portal."""
+
+    VIEW_HOME = "view_home"
+    WALK = "walk"  # see hamlets, households and residents with their status
+    SEARCH_RESIDENTS = "search_residents"
+    VIEW_HEALTH_DETAILS = "view_health_details"  # a resident's card: risk flags, doses, visits
+    RECORD_VISIT = "record_visit"
+    ADD_RESIDENT = "add_resident"
+    VIEW_FOLLOW_UP = "view_follow_up"
+    PREPARE_LIST = "prepare_list"  # preview and submit the commune's list
+    REVIEW_LIST = "review_list"  # approve or return
+    VIEW_LISTS = "view_lists"
+    DOWNLOAD_LISTS = "download_lists"
+    MANAGE_USERS = "manage_users"
+    VIEW_AUDIT = "view_audit"
+    IMPORT_DATA = "import_data"
+    MANAGE_CAMPAIGNS = "manage_campaigns"
+
+
+A = Action
+PERMISSIONS: dict[Role, frozenset[Action]] = {
+    Role.SCREENER: frozenset({
+        A.VIEW_HOME, A.WALK, A.SEARCH_RESIDENTS, A.VIEW_HEALTH_DETAILS, A.RECORD_VISIT,
+        A.ADD_RESIDENT, A.VIEW_FOLLOW_UP,
+    }),
+    Role.COMMUNE_LEAD: frozenset({
+        A.VIEW_HOME, A.WALK, A.SEARCH_RESIDENTS, A.VIEW_HEALTH_DETAILS, A.RECORD_VISIT,
+        A.ADD_RESIDENT, A.VIEW_FOLLOW_UP, A.PREPARE_LIST, A.VIEW_LISTS, A.MANAGE_USERS,
+        A.IMPORT_DATA,
+    }),
+    Role.DISTRICT_OFFICER: frozenset({
+        A.VIEW_HOME, A.SEARCH_RESIDENTS, A.VIEW_HEALTH_DETAILS, A.VIEW_FOLLOW_UP,
+        A.REVIEW_LIST, A.VIEW_LISTS, A.DOWNLOAD_LISTS, A.VIEW_AUDIT,
+    }),
+    Role.CLERK: frozenset({A.VIEW_HOME, A.VIEW_LISTS, A.DOWNLOAD_LISTS}),
+    Role.ADMIN: frozenset({
+        A.VIEW_HOME, A.SEARCH_RESIDENTS, A.MANAGE_USERS, A.VIEW_AUDIT, A.IMPORT_DATA,
+        A.MANAGE_CAMPAIGNS, A.VIEW_LISTS,
+    }),
+}
+
+
+def can(user, action: Action) -> bool:
+    """True when the user's role allows the action (scope is checked separately)."""
+    return bool(getattr(user, "is_authenticated", False)) and action in PERMISSIONS[user.role]
+
+
+def requires(action: Action):
+    """View decorator: log in first, then 403 unless the role allows `action`."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not can(current_user, action):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_action = action
+        return wrapped
+
+    return decorator

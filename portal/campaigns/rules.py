@@ -1,0 +1,71 @@
+"""Who a campaign targets, and who counts as up to date for it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import and_, true
+
+from portal.campaigns.models import Campaign
+from portal.residents.ages import aged_at_least, aged_under
+from portal.residents.models import DoseKind, Resident, ResidentStatus
+from portal.timeutil import age_on
+
+DOSE_ORDER = list(DoseKind)
+HIGH_RISK_AGE = 50
+
+
+def age_in_campaign(resident: Resident, campaign: Campaign) -> int:
+    """Whole years on the campaign's reference date (1 January for year-only births)."""
+    born = resident.birth_date or date(resident.birth_year, 1, 1)
+    return age_on(born, campaign.age_reference_date)
+
+
+def in_high_risk_group(resident: Resident, age: int) -> bool:
+    """50 and over, chronic conditions, immunocompromised or pregnant (DESIGN.md section 2)."""
+    return (
+        age >= HIGH_RISK_AGE
+        or resident.chronic_condition
+        or resident.immunocompromised
+        or resident.pregnant
+    )
+
+
+def is_targeted(resident: Resident, campaign: Campaign) -> bool:
+    """In the campaign's target population: present, of the right age, of a risk group if asked."""
+    if resident.status is not ResidentStatus.PRESENT:
+        return False
+    age = age_in_campaign(resident, campaign)
+    if age < campaign.min_age:
+        return False
+    if campaign.max_age is not None and age >= campaign.max_age:
+        return False
+    return not campaign.risk_groups_only or in_high_risk_group(resident, age)
+
+
+def target_clause(campaign: Campaign):
+    """is_targeted as a SQL condition on Resident, for counting and listing in the database."""
+    ref = campaign.age_reference_date
+    conditions = [Resident.status == ResidentStatus.PRESENT, aged_at_least(campaign.min_age, ref)]
+    if campaign.max_age is not None:
+        conditions.append(aged_under(campaign.max_age, ref))
+    if campaign.risk_groups_only:
+        conditions.append(
+            aged_at_least(HIGH_RISK_AGE, ref)
+            | Resident.chronic_condition.is_(True)
+            | Resident.immunocompromised.is_(True)
+            | Resident.pregnant.is_(True)
+        )
+    return and_(true(), *conditions)
+
+
+def satisfying_doses(campaign: Campaign) -> list[DoseKind]:
+    """The required dose and every dose after it: any of them means up to date."""
+    return DOSE_ORDER[DOSE_ORDER.index(campaign.required_dose):]
+
+
+def has_required_dose(dose_kinds: Iterable[DoseKind], campaign: Campaign) -> bool:
+    """True when the resident has the campaign's dose (or a later one)."""
+    wanted = set(satisfying_doses(campaign))
+    return any(kind in wanted for kind in dose_kinds)

@@ -1,0 +1,90 @@
+"""The form for adding a resident the register missed."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from portal.residents.identity import (
+    InvalidValue, check_birth_date, check_birth_year, clean_id_number, clean_phone,
+)
+from portal.residents.models import Sex
+
+
+class ResidentForm(FlaskForm):
+    """Name, birth, sex, ID number, phone, household and risk flags."""
+
+    full_name = StringField(_l("Full name"), validators=[
+        DataRequired(message=_l("Enter the person's full name.")), Length(max=120)])
+    sex = RadioField(_l("Sex"), choices=[SelectChoice(Sex.MALE.value, _l("Male")),
+                                          SelectChoice(Sex.FEMALE.value, _l("Female"))],
+                     validators=[DataRequired(message=_l("Choose the sex."))])
+    birth_date = DateField(_l("Date of birth"), validators=[Optional()])
+    birth_year = IntegerField(_l("Year of birth (if the date is not known)"),
+                              validators=[Optional()], render_kw={"inputmode": "numeric"})
+    id_number = StringField(_l("ID number (CCCD or CMND)"), validators=[Optional()],
+                            render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    phone = StringField(_l("Mobile phone"), validators=[Optional()],
+                        render_kw={"inputmode": "tel", "autocomplete": "off"})
+    household_id = SelectField(_l("Household"), coerce=str, validators=[Optional()])
+    new_household_address = StringField(_l("Or the address of a new household"),
+                                        validators=[Optional(), Length(max=255)])
+    chronic_condition = BooleanField(_l("Chronic condition"))
+    immunocompromised = BooleanField(_l("Immunocompromised"))
+    pregnant = BooleanField(_l("Pregnant"))
+    confirm_duplicate = BooleanField(_l("This is a different person: add anyway"))
+
+    def __init__(self, *args, today: date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today or date.today()
+        self.clean_id_number = None
+        self.clean_phone = None
+
+    def validate_birth_date(self, field):
+        try:
+            check_birth_date(field.data, self.today)
+        except InvalidValue as error:
+            raise ValidationError(str(error)) from None
+
+    def validate_birth_year(self, field):
+        if field.data is None and self.birth_date.data is None:
+            raise ValidationError(_l("Enter the date or at least the year of birth."))
+        try:
+            check_birth_year(field.data, self.today)
+        except InvalidValue as error:
+            raise ValidationError(str(error)) from None
+        if field.data and self.birth_date.data and field.data != self.birth_date.data.year:
+            raise ValidationError(_l("The year does not match the date of birth."))
+
+    def validate_id_number(self, field):
+        try:
+            self.clean_id_number = clean_id_number(
+                field.data, self.year, self.sex.data == Sex.FEMALE.value if self.sex.data else None
+            )
+        except InvalidValue as error:
+            raise ValidationError(str(error)) from None
+
+    def validate_phone(self, field):
+        try:
+            self.clean_phone = clean_phone(field.data)
+        except InvalidValue as error:
+            raise ValidationError(str(error)) from None
+
+    def validate_new_household_address(self, field):
+        if not self.household_id.data and not (field.data or "").strip():
+            raise ValidationError(_l("Choose a household or enter the address of a new one."))
+
+    def validate_pregnant(self, field):
+        if field.data and self.sex.data == Sex.MALE.value:
+            raise ValidationError(_l("Only a woman can be marked pregnant."))
+
+    @property
+    def year(self) -> int | None:
+        if self.birth_date.data:
+            return self.birth_date.data.year
+        return self.birth_year.data

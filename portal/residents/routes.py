@@ -1,0 +1,118 @@
+"""Residents: search as you type, the resident's card, adding someone the register missed."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, redirect, request, url_for
+from wtforms.fields.choices import SelectChoice
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.access import Action, requires
+from portal.audit.log import record
+from portal.extensions import db
+from portal.main.dashboard import active_campaign
+from portal.rendering import render
+from portal.residents.forms import ResidentForm
+from portal.residents.models import Resident, Sex
+from portal.residents.registry import (
+    NewResident, add_resident, households_of, likely_duplicates, same_id_number,
+)
+from portal.residents.search import search_residents
+from portal.scope import get_in_scope_or_404
+from portal.timeutil import today_local
+from portal.units.models import AdministrativeUnit
+from portal.visits.forms import VisitForm
+from portal.visits.standings import standing_of
+
+bp = Blueprint("residents", __name__)
+
+
+@bp.route("/residents/search")
+@requires(Action.SEARCH_RESIDENTS)
+def search():
+    """Results as one types: the page, or for HTMX just the results."""
+    query = request.args.get("q", "")[:80]
+    results = search_residents(current_user, query) if len(query.strip()) >= 2 else []
+    return render("residents/search.html", block="results", query=query, results=results)
+
+
+@bp.route("/residents/<int:resident_id>")
+@requires(Action.VIEW_HEALTH_DETAILS)
+def card(resident_id: int):
+    """The resident's card: age, risk flags, doses, past visits, and the outcome buttons."""
+    resident = get_in_scope_or_404(Resident, resident_id, current_user)
+    record("resident.view", "resident", resident.id, unit_id=resident.hamlet_id)
+    db.session.commit()
+    return render("residents/card.html", **card_context(resident))
+
+
+def card_context(resident: Resident, form: VisitForm | None = None, saved=None) -> dict:
+    """What the card shows, also after a visit is saved or refused."""
+    campaign = active_campaign(current_user)
+    today = today_local()
+    current = standing_of(resident, campaign, today) if campaign else None
+    visits = sorted(
+        (v for v in resident_visits(resident)), key=lambda v: v.visited_at, reverse=True
+    )
+    return {
+        "resident": resident,
+        "campaign": campaign,
+        "standing": current,
+        "visits": visits,
+        "form": form or VisitForm(formdata=None, client_uuid=str(uuid.uuid4()), today=today),
+        "saved": saved,
+        "today": today,
+    }
+
+
+def resident_visits(resident: Resident):
+    """Every visit of the resident, undone ones included (the history is kept)."""
+    from sqlalchemy import select
+
+    from portal.visits.models import Visit
+
+    return db.session.scalars(select(Visit).where(Visit.resident_id == resident.id))
+
+
+@bp.route("/hamlets/<int:hamlet_id>/residents/new", methods=["GET", "POST"])
+@requires(Action.ADD_RESIDENT)
+def new(hamlet_id: int):
+    """Add a person the register missed, warning about a likely duplicate first."""
+    hamlet = get_in_scope_or_404(AdministrativeUnit, hamlet_id, current_user)
+    today = today_local()
+    form = ResidentForm(today=today)
+    form.household_id.choices = [SelectChoice("", _("— new household —"))] + [
+        SelectChoice(str(h.id), f"{h.code} · {h.address}") for h in households_of(hamlet)
+    ]
+    if request.method == "GET":
+        return render("residents/new.html", block="form", form=form, hamlet=hamlet)
+    if not form.validate_on_submit():
+        return render("residents/new.html", block="form", form=form, hamlet=hamlet, status=422)
+    taken = same_id_number(form.clean_id_number)
+    if taken is not None:
+        form.id_number.errors.append(_("This ID number already belongs to a resident."))
+        return render("residents/new.html", block="form", form=form, hamlet=hamlet, status=422)
+    entry = NewResident(
+        full_name=form.full_name.data, sex=Sex(form.sex.data), birth_date=form.birth_date.data,
+        birth_year=form.year, id_number=form.clean_id_number, phone=form.clean_phone,
+        household_id=int(form.household_id.data) if form.household_id.data else None,
+        new_household_address=(form.new_household_address.data or "").strip() or None,
+        chronic_condition=form.chronic_condition.data,
+        immunocompromised=form.immunocompromised.data, pregnant=form.pregnant.data,
+    )
+    duplicates = likely_duplicates(hamlet, entry)
+    if duplicates and not form.confirm_duplicate.data:
+        return render("residents/new.html", block="form", form=form, hamlet=hamlet,
+                      duplicates=duplicates, status=422)
+    resident = add_resident(hamlet, entry, user=current_user)
+    db.session.commit()
+    target = url_for("residents.card", resident_id=resident.id)
+    if getattr(request, "htmx", False):
+        response = render("residents/new.html", block="form", form=form, hamlet=hamlet)
+        response.headers["HX-Location"] = target
+        return response
+    return redirect(target)
+
+

@@ -1,0 +1,181 @@
+"""The walk, recording outcomes (once, with undo), follow-up lists, and entries saved across a login."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from portal.access import Action, requires
+from portal.extensions import db
+from portal.main.dashboard import active_campaign, hamlet_progress
+from portal.rendering import render
+from portal.residents.models import Resident
+from portal.residents.routes import card_context
+from portal.scope import get_in_scope_or_404
+from portal.timeutil import today_local, utcnow
+from portal.units.models import AdministrativeUnit
+from portal.visits.followup import FollowUp, follow_up_list
+from portal.visits.forms import VisitForm
+from portal.visits.models import ScreeningCategory, Visit
+from portal.visits.recording import (
+    UndoRefused, VisitConflict, VisitInput, find_by_client_uuid, record_visit, undo_visit,
+)
+from portal.visits.walk import hamlet_walk
+
+bp = Blueprint("visits", __name__)
+
+PENDING_KEY = "pending_visit"
+
+
+def _campaign_or_404():
+    campaign = active_campaign(current_user)
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+@bp.route("/walk")
+@requires(Action.WALK)
+def walk():
+    """Pick a hamlet."""
+    campaign = active_campaign(current_user)
+    return render("visits/walk.html", campaign=campaign,
+                  hamlets=hamlet_progress(current_user, campaign))
+
+
+@bp.route("/walk/<int:hamlet_id>")
+@requires(Action.WALK)
+def hamlet(hamlet_id: int):
+    """A hamlet's households; those with someone to visit first. HTMX asks for more pages."""
+    place = get_in_scope_or_404(AdministrativeUnit, hamlet_id, current_user)
+    campaign = _campaign_or_404()
+    page = max(request.args.get("page", 1, type=int), 1)
+    only = request.args.get("only") == "1"
+    walk_page = hamlet_walk(place, campaign, today_local(), page=page, only_to_visit=only)
+    block = "households" if page > 1 else "walk"
+    return render("visits/hamlet.html", block=block, hamlet=place, campaign=campaign,
+                  walk=walk_page, only=only)
+
+
+def _entry(form: VisitForm) -> VisitInput:
+    return VisitInput(
+        client_uuid=form.client_uuid.data,
+        outcome=form.outcome_value,
+        refusal_reason=form.refusal_value,
+        screening_category=(ScreeningCategory(form.screening_category.data)
+                            if form.screening_category.data else None),
+        deferred_until=form.deferred_until.data,
+        reason=(form.reason.data or "").strip() or None,
+        note=(form.note.data or "").strip() or None,
+        dose_given_on=form.dose_given_on.data,
+        vaccine=form.vaccine.data or None,
+    )
+
+
+@bp.route("/residents/<int:resident_id>/visits", methods=["POST"])
+@requires(Action.RECORD_VISIT)
+def record(resident_id: int):
+    """Save the outcome of a visit. The same form sent twice saves one visit."""
+    resident = get_in_scope_or_404(Resident, resident_id, current_user)
+    campaign = _campaign_or_404()
+    today = today_local()
+    form = VisitForm(today=today)
+    if not form.validate_on_submit():
+        return render("residents/card.html", block="record", status=422,
+                      **card_context(resident, form=form))
+    entry = _entry(form)
+    try:
+        visit, _created = record_visit(user=current_user, resident=resident, campaign=campaign,
+                                       entry=entry, today=today)
+        db.session.commit()
+    except VisitConflict:
+        db.session.rollback()
+        abort(409)
+    except IntegrityError:
+        # The same form arrived twice at once: the other request saved it.
+        db.session.rollback()
+        visit = find_by_client_uuid(entry.client_uuid)
+        if visit is None or visit.resident_id != resident.id:
+            raise
+    session.pop(PENDING_KEY, None)
+    if getattr(request, "htmx", False):
+        db.session.refresh(resident)
+        return render("residents/card.html", block="record",
+                      **card_context(resident, saved=visit))
+    return redirect(url_for("residents.card", resident_id=resident.id, saved=visit.id))
+
+
+@bp.route("/visits/<int:visit_id>/undo", methods=["POST"])
+@requires(Action.RECORD_VISIT)
+def undo(visit_id: int):
+    """Take back a visit recorded in the last few minutes."""
+    visit = get_in_scope_or_404(Visit, visit_id, current_user)
+    try:
+        undo_visit(visit, user=current_user, now=utcnow(), today=today_local())
+    except UndoRefused:
+        db.session.rollback()
+        abort(403)
+    db.session.commit()
+    resident = visit.resident
+    db.session.refresh(resident)
+    if getattr(request, "htmx", False):
+        return render("residents/card.html", block="record", **card_context(resident))
+    return redirect(url_for("residents.card", resident_id=resident.id))
+
+
+@bp.route("/follow-up/<kind>")
+@requires(Action.VIEW_FOLLOW_UP)
+def follow_up(kind: str):
+    """A follow-up list, filterable by hamlet, printable."""
+    try:
+        which = FollowUp(kind)
+    except ValueError:
+        abort(404)
+    campaign = _campaign_or_404()
+    hamlet_id = request.args.get("hamlet", type=int)
+    if hamlet_id is not None:
+        get_in_scope_or_404(AdministrativeUnit, hamlet_id, current_user)
+    days = min(max(request.args.get("days", 14, type=int), 1), 365)
+    rows = follow_up_list(current_user, campaign, which, today_local(), hamlet_id=hamlet_id,
+                          within_days=days)
+    hamlets = [p.hamlet for p in hamlet_progress(current_user, campaign)]
+    return render("visits/follow_up.html", block="rows", kind=which, rows=rows,
+                  campaign=campaign, hamlets=hamlets, hamlet_id=hamlet_id, days=days,
+                  kinds=list(FollowUp))
+
+
+def stash_pending_visit() -> str | None:
+    """Keep a visit form whose session ran out, so it is not lost; returns where to resume.
+
+    It is only shown back to the user after they log in, and saved only when they confirm:
+    a stashed entry could come from another site, so it is never saved on its own.
+    """
+    if request.method != "POST" or request.endpoint != "visits.record":
+        return None
+    fields = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    session[PENDING_KEY] = {"resident_id": request.view_args["resident_id"], "form": fields}
+    return url_for("visits.pending")
+
+
+@bp.route("/visits/pending")
+@requires(Action.RECORD_VISIT)
+def pending():
+    """An entry that was being saved when the session ran out: save it now, or discard it."""
+    stash = session.get(PENDING_KEY)
+    if not stash:
+        return redirect(url_for("main.home"))
+    resident = get_in_scope_or_404(Resident, int(stash["resident_id"]), current_user)
+    form = VisitForm(data=stash["form"], today=today_local())
+    already = find_by_client_uuid(stash["form"].get("client_uuid", ""))
+    return render("visits/pending.html", resident=resident, form=form, fields=stash["form"],
+                  already=already, message=_("Your session ended while you were saving."))
+
+
+@bp.route("/visits/pending/discard", methods=["POST"])
+@requires(Action.RECORD_VISIT)
+def discard_pending():
+    """Drop the kept entry."""
+    session.pop(PENDING_KEY, None)
+    return redirect(url_for("main.home"))

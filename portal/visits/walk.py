@@ -1,0 +1,90 @@
+"""The screener's walk through a hamlet: households, residents and who still needs a visit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal.campaigns.models import Campaign
+from portal.extensions import db
+from portal.residents.models import Household, Resident
+from portal.units.models import AdministrativeUnit
+from portal.visits.models import Visit
+from portal.visits.outcomes import NEEDS_VISIT, Standing
+from portal.visits.standings import standings_of
+
+HOUSEHOLDS_PER_PAGE = 12
+
+
+@dataclass
+class ResidentRow:
+    """A resident as the walk shows them."""
+
+    resident: Resident
+    standing: Standing
+    latest_visit: Visit | None
+
+    @property
+    def needs_visit(self) -> bool:
+        return self.standing in NEEDS_VISIT
+
+
+@dataclass
+class HouseholdRow:
+    """A household and its residents, those needing a visit first."""
+
+    household: Household | None
+    residents: list[ResidentRow] = field(default_factory=list)
+
+    @property
+    def to_visit(self) -> int:
+        return sum(1 for r in self.residents if r.needs_visit)
+
+
+@dataclass
+class WalkPage:
+    """One page of a hamlet's walk, with the hamlet's totals."""
+
+    households: list[HouseholdRow]
+    page: int
+    has_more: bool
+    residents: int
+    to_visit: int
+
+
+def hamlet_walk(
+    hamlet: AdministrativeUnit, campaign: Campaign, today: date, page: int = 1,
+    only_to_visit: bool = False,
+) -> WalkPage:
+    """Households of the hamlet, those with someone still to visit first, one page at a time."""
+    residents = list(db.session.scalars(
+        select(Resident)
+        .where(Resident.hamlet_id == hamlet.id)
+        .options(selectinload(Resident.household))
+        .order_by(Resident.household_id, Resident.birth_year)
+    ))
+    standings = standings_of(residents, campaign, today)
+    households: dict[int | None, HouseholdRow] = {}
+    for resident in residents:
+        current, visit = standings[resident.id]
+        row = households.setdefault(resident.household_id, HouseholdRow(resident.household))
+        row.residents.append(ResidentRow(resident, current, visit))
+    rows = list(households.values())
+    for row in rows:
+        row.residents.sort(key=lambda r: (not r.needs_visit, r.resident.birth_year))
+    rows.sort(key=lambda h: (h.to_visit == 0, h.household.code if h.household else ""))
+    total_to_visit = sum(h.to_visit for h in rows)
+    if only_to_visit:
+        rows = [h for h in rows if h.to_visit]
+    start = (page - 1) * HOUSEHOLDS_PER_PAGE
+    chunk = rows[start:start + HOUSEHOLDS_PER_PAGE]
+    return WalkPage(
+        households=chunk,
+        page=page,
+        has_more=start + HOUSEHOLDS_PER_PAGE < len(rows),
+        residents=len(residents),
+        to_visit=total_to_visit,
+    )

@@ -1,0 +1,96 @@
+"""Search by name without accents, by word prefix, ID number, phone or household, in scope only."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.auth.models import Role, User
+from portal.extensions import db
+from portal.residents.search import search_residents
+
+
+def _names(app, role: Role, query: str) -> list[str]:
+    with app.app_context():
+        user = db.session.query(User).filter_by(role=role).one()
+        return [r.full_name for r in search_residents(user, query)]
+
+
+@pytest.mark.parametrize("query", ["nguyen van duc", "Nguyễn Văn Đức", "NGUYEN VAN DUC",
+                                   "duc", "van duc", "ng v d", "đức"])
+def test_a_name_typed_without_accents_finds_the_accented_name(app, world, query):
+    assert "Nguyễn Văn Đức" in _names(app, Role.SCREENER, query)
+
+
+def test_words_match_at_their_start_only(app, world):
+    assert _names(app, Role.SCREENER, "uc") == []
+    assert _names(app, Role.SCREENER, "guyen") == []
+    assert _names(app, Role.SCREENER, "tran") == ["Trần Ngọc Bảo Anh", "Trần Văn Nam"]
+
+
+def test_search_stays_within_the_users_scope(app, world):
+    # Two men named Nguyễn Văn Đức: one in Cái Khế, one in Bình Thủy (another district).
+    assert _names(app, Role.SCREENER, "nguyen van duc") == ["Nguyễn Văn Đức"]
+    assert _names(app, Role.COMMUNE_LEAD, "duc") == ["Nguyễn Văn Đức"]
+    district = _names(app, Role.DISTRICT_OFFICER, "duc")  # Ninh Kiều: Cái Khế and An Hòa
+    assert sorted(district) == ["Nguyễn Văn Đức", "Nguyễn Văn Đức Khánh"]
+    assert sorted(_names(app, Role.ADMIN, "nguyen van duc")) == [
+        "Nguyễn Văn Đức", "Nguyễn Văn Đức", "Nguyễn Văn Đức Khánh"]
+
+
+def test_the_exact_start_of_a_name_ranks_first(app, world):
+    assert _names(app, Role.DISTRICT_OFFICER, "nguyen van duc")[0] == "Nguyễn Văn Đức"
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("092060001234", ["Nguyễn Văn Đức"]),
+    ("0920600", ["Nguyễn Văn Đức"]),
+    ("0912345678", ["Nguyễn Văn Đức"]),
+    ("+84 912 345 678", ["Nguyễn Văn Đức"]),
+    ("0387.654.321", ["Trần Văn Nam"]),
+])
+def test_id_numbers_and_phones_find_their_owner(app, world, query, expected):
+    assert _names(app, Role.SCREENER, query) == expected
+
+
+def test_a_household_code_finds_its_members(app, world):
+    assert sorted(_names(app, Role.SCREENER, "HGĐ-0002")) == ["Trần Ngọc Bảo Anh", "Trần Văn Nam"]
+
+
+@pytest.mark.parametrize("query", ["' OR 1=1 --", "%", "_", "\\", "nguyen%' --", "'; DROP TABLE residents; --"])
+def test_sql_characters_are_just_text(app, world, query):
+    assert _names(app, Role.ADMIN, query) == []
+    assert _names(app, Role.ADMIN, "tran") == ["Trần Ngọc Bảo Anh", "Trần Văn Nam"]
+
+
+def test_at_most_twenty_results(app, world):
+    from portal.residents.models import Resident
+    from portal.residents.search import index_resident
+    from portal.text import fold
+
+    with app.app_context():
+        duc = db.session.get(Resident, world["duc"])
+        for n in range(30):
+            twin = Resident(hamlet_id=duc.hamlet_id, full_name=f"Nguyễn Văn Út {n}",
+                            name_folded=fold(f"Nguyễn Văn Út {n}"), birth_year=1970, sex=duc.sex)
+            db.session.add(twin)
+            db.session.flush()
+            index_resident(twin, duc.hamlet.parent_id)
+        db.session.commit()
+    assert len(_names(app, Role.SCREENER, "nguyen van ut")) == 20
+
+
+def test_results_come_as_you_type_in_a_fragment(client, world):
+    client.login("screener")
+    fragment = client.get("/residents/search?q=nguyen", headers={"HX-Request": "true"})
+    html = fragment.get_data(as_text=True)
+    assert html.lstrip().startswith('<ul id="results"')
+    assert "Nguyễn Văn Đức" in html and "Nguyễn Thị Lan" in html
+    assert "Lê Thị Hoa" not in html
+    page = client.get("/residents/search?q=nguyen").get_data(as_text=True)
+    assert "<html" in page and "Nguyễn Văn Đức" in page
+
+
+def test_a_search_that_finds_nobody_says_so(client, world):
+    client.login("screener")
+    html = client.get("/residents/search?q=zzz", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Không có người nào" in html

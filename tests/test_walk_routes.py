@@ -1,0 +1,228 @@
+"""The screener's screens over HTTP: full pages, HTMX fragments, saving once, 422 in place."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.audit.models import AuditEvent
+from portal.extensions import db
+from portal.residents.models import Resident, ResidentStatus
+from portal.units.models import AdministrativeUnit
+from portal.visits.models import Outcome, Visit
+
+HX = {"HX-Request": "true"}
+
+
+def _hamlet_id(app, code):
+    with app.app_context():
+        return db.session.scalar(select(AdministrativeUnit.id).where(AdministrativeUnit.code == code))
+
+
+def _visits(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Visit))
+
+
+def _uuid_for(page: str, outcome: str) -> str:
+    form = page.split(f'name="outcome" value="{outcome}"')[0].rsplit("<form", 1)[1]
+    return re.search(r'name="client_uuid" value="([^"]+)"', form).group(1)
+
+
+def test_the_walk_lists_the_hamlets_of_the_screener(client, world):
+    client.login("screener")
+    page = client.get("/walk").get_data(as_text=True)
+    assert "Khu vực 1" in page and "Khu vực 2" in page
+    assert "Phường Bình Thủy" not in page
+
+
+def test_a_hamlet_puts_those_still_to_visit_first(app, client, world):
+    client.login("screener")
+    page = client.get(f"/walk/{_hamlet_id(app, '31117-01')}").get_data(as_text=True)
+    assert page.index("Nguyễn Văn Đức") < page.index("Nguyễn Thị Lan")  # Lan has her booster
+    assert "Cần rà soát" in page and "Đã tiêm đủ" in page
+    assert "Còn 2/4 người cần rà soát." in page
+
+
+def test_a_hamlet_page_answers_htmx_with_only_its_fragment(app, client, world):
+    client.login("screener")
+    url = f"/walk/{_hamlet_id(app, '31117-01')}"
+    full = client.get(url)
+    fragment = client.get(url, headers=HX)
+    assert "<html" in full.get_data(as_text=True)
+    assert "<html" not in fragment.get_data(as_text=True)
+    assert 'id="walk"' in fragment.get_data(as_text=True)
+    assert "HX-Request" in fragment.headers["Vary"]
+
+
+def test_a_hamlet_of_another_commune_is_not_found(app, client, world):
+    client.login("screener")
+    assert client.get(f"/walk/{_hamlet_id(app, '31183-01')}").status_code == 404
+    assert client.get("/walk/999999").status_code == 404
+    assert client.get("/walk/abc").status_code == 404
+
+
+def test_the_card_shows_health_details_and_logs_the_look(app, client, world):
+    client.login("screener")
+    page = client.get(f"/residents/{world['duc']}").get_data(as_text=True)
+    assert "Nguyễn Văn Đức" in page
+    assert "••••••••1234" in page and "092060001234" not in page
+    assert "Bệnh nền" in page
+    assert "Mũi 2" in page
+    with app.app_context():
+        looks = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "resident.view")).all()
+    assert [(e.object_id, e.username) for e in looks] == [(str(world["duc"]), "screener")]
+
+
+def test_one_tap_saves_and_answers_with_the_confirmation_in_place(app, client, world):
+    client.login("screener")
+    page = client.get(f"/residents/{world['nam']}").get_data(as_text=True)
+    response = client.post_form(
+        f"/residents/{world['nam']}/visits",
+        {"outcome": "absent", "client_uuid": _uuid_for(page, "absent")}, headers=HX,
+    )
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert html.lstrip().startswith('<section id="record"')
+    assert "Đã lưu" in html and "Hoàn tác" in html
+    assert _visits(app) == 1
+
+
+def test_a_double_submit_makes_one_visit(app, client, world):
+    client.login("screener")
+    page = client.get(f"/residents/{world['duc']}").get_data(as_text=True)
+    form = {"outcome": "willing", "client_uuid": _uuid_for(page, "willing")}
+    first = client.post_form(f"/residents/{world['duc']}/visits", form, headers=HX)
+    second = client.post_form(f"/residents/{world['duc']}/visits", form, headers=HX)
+    assert first.status_code == second.status_code == 200
+    assert _visits(app) == 1
+
+
+def test_a_refusal_without_its_reason_comes_back_422_with_the_message_beside_the_field(
+    app, client, world
+):
+    client.login("screener")
+    page = client.get(f"/residents/{world['duc']}").get_data(as_text=True)
+    response = client.post_form(
+        f"/residents/{world['duc']}/visits",
+        {"outcome": "refused", "client_uuid": _uuid_for(page, "refused"), "note": "Để suy nghĩ"},
+        headers=HX,
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Vui lòng chọn lý do từ chối." in html
+    assert "Để suy nghĩ" in html  # what was typed is still there
+    assert _visits(app) == 0
+
+
+def test_a_deferral_needs_a_future_end_date(app, client, world):
+    client.login("screener")
+    page = client.get(f"/residents/{world['duc']}").get_data(as_text=True)
+    response = client.post_form(
+        f"/residents/{world['duc']}/visits",
+        {"outcome": "contraindicated", "client_uuid": _uuid_for(page, "contraindicated"),
+         "screening_category": "deferral", "deferred_until": "2020-01-01",
+         "reason": "Mắc COVID-19 tháng trước"},
+        headers=HX,
+    )
+    assert response.status_code == 422
+    assert "Ngày kết thúc hoãn tiêm phải ở tương lai." in response.get_data(as_text=True)
+    assert _visits(app) == 0
+
+
+def test_without_htmx_saving_redirects_back_to_the_card(app, client, world):
+    client.login("screener")
+    page = client.get(f"/residents/{world['hoa']}").get_data(as_text=True)
+    response = client.post_form(
+        f"/residents/{world['hoa']}/visits",
+        {"outcome": "homebound", "client_uuid": _uuid_for(page, "homebound")},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(f"/residents/{world['hoa']}")
+
+
+def test_undo_takes_back_a_visit_just_saved(app, client, world):
+    client.login("screener")
+    page = client.get(f"/residents/{world['nam']}").get_data(as_text=True)
+    client.post_form(f"/residents/{world['nam']}/visits",
+                     {"outcome": "moved_away", "client_uuid": _uuid_for(page, "moved_away")},
+                     headers=HX)
+    with app.app_context():
+        visit_id = db.session.scalar(select(Visit.id))
+        assert db.session.get(Resident, world["nam"]).status is ResidentStatus.MOVED_AWAY
+    response = client.post_form(f"/visits/{visit_id}/undo", headers=HX)
+    assert response.status_code == 200
+    with app.app_context():
+        assert db.session.get(Resident, world["nam"]).status is ResidentStatus.PRESENT
+
+
+def test_a_resident_of_another_commune_cannot_be_seen_or_visited(app, client, world):
+    client.login("screener")
+    assert client.get(f"/residents/{world['other']}").status_code == 404
+    response = client.post_form(
+        f"/residents/{world['other']}/visits",
+        {"outcome": "absent", "client_uuid": "1b4e28ba-2fa1-11d2-883f-0016d3cca427"},
+    )
+    assert response.status_code == 404
+    assert _visits(app) == 0
+
+
+def test_a_clerk_may_not_walk_or_record(client, world):
+    client.login("clerk")
+    assert client.get("/walk").status_code == 403
+    assert client.get(f"/residents/{world['duc']}").status_code == 403
+
+
+@pytest.mark.parametrize("kind", ["revisits", "deferrals", "refusals", "homebound"])
+def test_every_follow_up_list_answers_a_page_and_a_fragment(client, world, kind):
+    client.login("commune_lead")
+    assert client.get(f"/follow-up/{kind}").status_code == 200
+    fragment = client.get(f"/follow-up/{kind}", headers=HX).get_data(as_text=True)
+    assert fragment.lstrip().startswith('<div id="rows"')
+
+
+def test_a_refusal_lands_on_the_refusals_list_filterable_by_hamlet(app, client, world):
+    client.login("screener")
+    page = client.get(f"/residents/{world['duc']}").get_data(as_text=True)
+    client.post_form(f"/residents/{world['duc']}/visits",
+                     {"outcome": "refused", "client_uuid": _uuid_for(page, "refused"),
+                      "refusal_reason": "side_effects"}, headers=HX)
+    listed = client.get("/follow-up/refusals").get_data(as_text=True)
+    assert "Nguyễn Văn Đức" in listed and "Sợ tác dụng phụ" in listed
+    elsewhere = client.get(f"/follow-up/refusals?hamlet={_hamlet_id(app, '31117-02')}")
+    assert "Nguyễn Văn Đức" not in elsewhere.get_data(as_text=True)
+    assert "Nguyễn Văn Đức" not in client.get("/follow-up/revisits").get_data(as_text=True)
+
+
+def test_an_unknown_follow_up_list_is_not_found(client, world):
+    client.login("screener")
+    assert client.get("/follow-up/everyone").status_code == 404
+
+
+def test_an_entry_survives_a_session_that_ran_out(app, client, world):
+    client.login("screener")
+    page = client.get(f"/residents/{world['duc']}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    key = _uuid_for(page, "refused")
+    client.delete_cookie("session")  # the session ran out while the form was open
+    response = client.post(
+        f"/residents/{world['duc']}/visits",
+        data={"csrf_token": token, "outcome": "refused", "client_uuid": key,
+              "refusal_reason": "religious", "note": "Theo đạo"},
+        headers=HX,
+    )
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"].startswith("/login?next=/visits/pending")
+    assert _visits(app) == 0
+    login = client.login("screener")
+    assert login.headers["Location"] == "/visits/pending"
+    pending = client.get("/visits/pending").get_data(as_text=True)
+    assert "Nguyễn Văn Đức" in pending and "Theo đạo" in pending
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">',
+                             pending.split('action="/residents/')[1].split("</form>")[0]))
+    client.post(f"/residents/{world['duc']}/visits", data=fields)
+    with app.app_context():
+        visit = db.session.scalars(select(Visit)).one()
+    assert (visit.client_uuid, visit.outcome, visit.note) == (key, Outcome.REFUSED, "Theo đạo")
