@@ -42,7 +42,7 @@ def frozen_screener_context(app: Flask) -> dict:
             ),
             "hamlets": [
                 dashboard.HamletProgress(
-                    SimpleNamespace(name=row.hamlet.name), residents=row.residents,
+                    SimpleNamespace(id=row.hamlet.id, name=row.hamlet.name), residents=row.residents,
                     visited=row.visited,
                 )
                 for row in hamlets

@@ -84,7 +84,7 @@ def check_bare_page(base_url: str) -> int:
 
     page = requests.get(base_url + "/bare", timeout=30, headers={"User-Agent": USER_AGENT})
     check_home_page(page.status_code, page.text, "GET /bare")
-    return page.text.count('<li class="card">')
+    return page.text.count('class="card hamlet-link"')
 
 
 def run(backend: Backend, settings: Settings) -> list[Row]:
@@ -101,7 +101,7 @@ def run(backend: Backend, settings: Settings) -> list[Row]:
             headers = [f"Cookie: session={cookie}", f"User-Agent: {USER_AGENT}"]
             home = _get(portal + "/", headers)
             check_home_page(*home, "GET / as wrk will send it")
-            portal_cards = home[1].count('<li class="card">')
+            portal_cards = home[1].count('class="card hamlet-link"')
             bare_cards = check_bare_page(bare)
             if portal_cards != bare_cards:
                 raise BenchError(f"portal shows {portal_cards} hamlets, /bare {bare_cards}")

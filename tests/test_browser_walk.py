@@ -14,7 +14,8 @@ def _visits(app) -> list[Visit]:
 
 
 def _horizontal_overflow(page) -> int:
-    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    # With a mobile viewport Chromium widens the layout to fit the content: compare with 360.
+    return page.evaluate("document.documentElement.scrollWidth") - 360
 
 
 def test_a_screener_finds_records_a_refusal_once_and_sees_it_on_the_refusals_list(
