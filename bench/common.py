@@ -352,17 +352,24 @@ class WrkRun:
 
 
 def run_wrk(url: str, *, seconds: int, headers: Sequence[str] = (), threads: int = 2,
-            connections: int = 8) -> WrkRun:
-    """Load url with wrk for `seconds`; refuse the figure if any request failed."""
+            connections: int = 8, script: Path = WRK_SCRIPT,
+            environment: dict[str, str] | None = None) -> WrkRun:
+    """Load url with wrk for `seconds`; refuse the figure if any request failed.
+
+    A script other than wrk_report.lua must load it (BENCH_REPORT_LUA) for the figures.
+    """
     command = [
         "wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
-        "-s", str(WRK_SCRIPT),
+        "-s", str(script),
     ]
     for header in headers:
         command += ["-H", header]
     command.append(url)
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=seconds + 60,
+            env={**os.environ, "BENCH_REPORT_LUA": str(WRK_SCRIPT), **(environment or {})},
+        )
     except subprocess.TimeoutExpired as error:
         raise BenchError(f"wrk did not finish within {seconds + 60} s") from error
     lines = [line for line in done.stdout.splitlines() if line.startswith("BENCH_JSON ")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -9,18 +10,26 @@ from pathlib import Path
 # Run as a script (`python bench/run.py`), so the project root is not on sys.path yet.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import common, home_page, seed_demo  # noqa: E402  (needs the path above)
+from bench import (  # noqa: E402  (needs the path above)
+    common, home_page, page_weight, search, seed_demo, visit_save,
+)
 
 # One module per benchmark; each has title(settings) and run(backend, settings) -> [Row].
-BENCHMARKS = (seed_demo, home_page)
+BENCHMARKS = (seed_demo, home_page, visit_save, search, page_weight)
 
 
 def run_all(backends: list[common.Backend], settings: common.Settings) -> list[common.Row]:
     """Every benchmark on every database; a failure becomes a row, and the others still run."""
     rows: list[common.Row] = []
+    only = {name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip()}
     for benchmark in BENCHMARKS:
+        if only and benchmark.__name__.removeprefix("bench.") not in only:
+            continue
         name = benchmark.title(settings)
         for backend in backends:
+            # Some figures do not depend on the database (page weight): measured on one only.
+            if backend.name not in getattr(benchmark, "DATABASES", (backend.name,)):
+                continue
             if backend.skip_reason or backend.error:
                 rows.append(common.Row(
                     benchmark=name, database=backend.name,

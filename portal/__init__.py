@@ -52,7 +52,7 @@ def select_locale() -> str:
     return chosen if chosen in ("vi", "en") else default
 
 
-def _sqlite_pragmas(dbapi_connection, connection_record):
+def set_sqlite_pragmas(dbapi_connection, connection_record):
     """WAL for concurrent readers, enforced foreign keys, and patience on a busy file."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -74,7 +74,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            event.listen(db.engine, "connect", _sqlite_pragmas)
+            event.listen(db.engine, "connect", set_sqlite_pragmas)
 
     from portal.auth.session import configure_login
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from flask import g, has_request_context
 from sqlalchemy import distinct, func, or_, select
+from sqlalchemy.orm import contains_eager
 
 from portal.auth.models import Role, User
 from portal.campaigns.models import Campaign
@@ -19,18 +21,26 @@ from portal.visits.models import Visit
 
 
 def active_campaign(user: User) -> Campaign | None:
-    """The newest active campaign that covers the user's unit (or runs inside it)."""
-    unit_path = user.unit.path
-    campaigns = db.session.scalars(
-        select(Campaign)
-        .join(AdministrativeUnit, Campaign.unit_id == AdministrativeUnit.id)
-        .where(Campaign.active.is_(True))
-        .order_by(Campaign.starts_on.desc(), Campaign.id.desc())
-    )
-    for campaign in campaigns:
-        if unit_path.startswith(campaign.unit.path) or campaign.unit.path.startswith(unit_path):
-            return campaign
-    return None
+    """The newest active campaign that covers the user's unit (or runs inside it).
+
+    Looked up once per request: a view and the templates it renders may all ask.
+    """
+    cache = g.setdefault("active_campaigns", {}) if has_request_context() else {}
+    if user.id not in cache:
+        unit_path = user.unit.path
+        campaigns = db.session.scalars(
+            select(Campaign)
+            .join(Campaign.unit)
+            .options(contains_eager(Campaign.unit))
+            .where(Campaign.active.is_(True))
+            .order_by(Campaign.starts_on.desc(), Campaign.id.desc())
+        )
+        cache[user.id] = next(
+            (c for c in campaigns
+             if unit_path.startswith(c.unit.path) or c.unit.path.startswith(unit_path)),
+            None,
+        )
+    return cache[user.id]
 
 
 @dataclass

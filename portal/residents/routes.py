@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
-
 from flask import Blueprint, redirect, request, url_for
-from wtforms.fields.choices import SelectChoice
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from portal.access import Action, requires
 from portal.audit.log import record
@@ -24,7 +22,8 @@ from portal.scope import get_in_scope_or_404
 from portal.timeutil import today_local
 from portal.units.models import AdministrativeUnit
 from portal.visits.forms import VisitForm
-from portal.visits.standings import standing_of
+from portal.visits.models import Visit
+from portal.visits.standings import standing_from_history
 
 bp = Blueprint("residents", __name__)
 
@@ -45,23 +44,26 @@ def card(resident_id: int):
     resident = get_in_scope_or_404(Resident, resident_id, current_user)
     record("resident.view", "resident", resident.id, unit_id=resident.hamlet_id)
     db.session.commit()
-    return render("residents/card.html", **card_context(resident))
+    # After a save without JavaScript, the redirect names the visit to confirm.
+    saved = db.session.get(Visit, request.args.get("saved", type=int) or 0)
+    if saved is not None and (saved.resident_id != resident.id or saved.user_id != current_user.id):
+        saved = None
+    return render("residents/card.html", **card_context(resident, saved=saved))
 
 
 def card_context(resident: Resident, form: VisitForm | None = None, saved=None) -> dict:
     """What the card shows, also after a visit is saved or refused."""
     campaign = active_campaign(current_user)
     today = today_local()
-    current = standing_of(resident, campaign, today) if campaign else None
-    visits = sorted(
-        (v for v in resident_visits(resident)), key=lambda v: v.visited_at, reverse=True
-    )
+    visits = sorted(resident_visits(resident), key=lambda v: v.visited_at, reverse=True)
+    current = standing_from_history(resident, campaign, today, visits) if campaign else None
     return {
         "resident": resident,
         "campaign": campaign,
         "standing": current,
         "visits": visits,
-        "form": form or VisitForm(formdata=None, client_uuid=str(uuid.uuid4()), today=today),
+        # A saved visit shows its confirmation, not the outcome forms.
+        "form": form or (None if saved else VisitForm(formdata=None, today=today)),
         "saved": saved,
         "today": today,
     }

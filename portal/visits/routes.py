@@ -89,6 +89,10 @@ def record(resident_id: int):
     try:
         visit, _created = record_visit(user=current_user, resident=resident, campaign=campaign,
                                        entry=entry, today=today)
+        if PENDING_KEY in session:  # popping a missing key would still rewrite the cookie
+            session.pop(PENDING_KEY)
+        # Rendered before the commit, which would expire every object the page reads.
+        response = _saved(resident, visit)
         db.session.commit()
     except VisitConflict:
         db.session.rollback()
@@ -99,11 +103,14 @@ def record(resident_id: int):
         visit = find_by_client_uuid(entry.client_uuid)
         if visit is None or visit.resident_id != resident.id:
             raise
-    session.pop(PENDING_KEY, None)
+        return _saved(resident, visit)
+    return response
+
+
+def _saved(resident: Resident, visit):
+    """The answer to a saved visit: the card's record block in place, or the card."""
     if getattr(request, "htmx", False):
-        db.session.refresh(resident)
-        return render("residents/card.html", block="record",
-                      **card_context(resident, saved=visit))
+        return render("residents/card.html", block="record", **card_context(resident, saved=visit))
     return redirect(url_for("residents.card", resident_id=resident.id, saved=visit.id))
 
 
@@ -177,5 +184,6 @@ def pending():
 @requires(Action.RECORD_VISIT)
 def discard_pending():
     """Drop the kept entry."""
-    session.pop(PENDING_KEY, None)
+    if PENDING_KEY in session:  # popping a missing key would still rewrite the cookie
+        session.pop(PENDING_KEY)
     return redirect(url_for("main.home"))

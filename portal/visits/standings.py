@@ -56,6 +56,20 @@ def standing_of(
     )
 
 
+def standing_from_history(
+    resident: Resident, campaign: Campaign, today: date, visits: list[Visit]
+) -> Standing:
+    """One resident's standing from their visits already loaded (any campaign, undone too)."""
+    current = [v for v in visits if v.campaign_id == campaign.id and v.undone_at is None]
+    return standing(
+        resident_status=resident.status,
+        targeted=is_targeted(resident, campaign),
+        up_to_date=has_required_dose((d.kind for d in resident.doses), campaign),
+        latest_visit=max(current, key=lambda v: v.id, default=None),
+        today=today,
+    )
+
+
 def standings_of(
     residents: list[Resident], campaign: Campaign, today: date
 ) -> dict[int, tuple[Standing, Visit | None]]:
