@@ -79,6 +79,28 @@ def test_at_most_twenty_results(app, world):
     assert len(_names(app, Role.SCREENER, "nguyen van ut")) == 20
 
 
+def test_a_rare_combination_of_common_words_is_found(app, world):
+    """Both words have more index entries than the search reads; their one meeting is found."""
+    from portal.residents.models import Resident
+    from portal.residents.search import CANDIDATES, index_resident
+    from portal.text import fold
+
+    with app.app_context():
+        duc = db.session.get(Resident, world["duc"])
+        names = [f"Nguyễn Thị Hoa {n}" for n in range(CANDIDATES + 20)]
+        names += [f"Trần Văn Hải {n}" for n in range(CANDIDATES + 20)]
+        names.append("Trần Thị Hoa")
+        for name in names:
+            person = Resident(hamlet_id=duc.hamlet_id, full_name=name, name_folded=fold(name),
+                              birth_year=1970, sex=duc.sex)
+            db.session.add(person)
+            db.session.flush()
+            index_resident(person, duc.hamlet.parent_id)
+        db.session.commit()
+    assert _names(app, Role.COMMUNE_LEAD, "tran hoa") == ["Trần Thị Hoa"]
+    assert _names(app, Role.COMMUNE_LEAD, "hoa tran") == ["Trần Thị Hoa"]
+
+
 def test_results_come_as_you_type_in_a_fragment(client, world):
     client.login("screener")
     fragment = client.get("/residents/search?q=nguyen", headers={"HX-Request": "true"})

@@ -107,7 +107,18 @@ def seed_demo(residents: int, seed: int) -> dict[str, int]:
         # One transaction: a failure half way leaves the database as empty as it was.
         db.session.rollback()
         raise
+    _vacuum()
     return counts
+
+
+def _vacuum() -> None:
+    """On PostgreSQL, mark the new rows all-visible and refresh statistics, as autovacuum would
+    later: until then, index-only scans (the search index) would visit the table too."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        for table in ("resident_search_terms", "residents", "households", "doses", "visits"):
+            connection.execute(text(f"VACUUM (ANALYZE) {table}"))
 
 
 # Values go to the database driver as plain text, numbers and booleans, bypassing
@@ -157,7 +168,7 @@ class _BulkWriter:
         return (db.session.scalar(select(func.max(model.id))) or 0) + 1
 
     def finish(self, tables: Sequence[str]) -> None:
-        """After explicit ids, move PostgreSQL sequences past them and refresh planner statistics."""
+        """After explicit ids, move PostgreSQL sequences past them (statistics: _vacuum)."""
         if self.dialect.name != "postgresql":
             return
         for table in tables:
@@ -165,8 +176,6 @@ class _BulkWriter:
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
             ))
-            # The planner would otherwise see empty tables until autovacuum comes by.
-            self.connection.execute(text(f"ANALYZE {table}"))
 
 
 class _Weighted:

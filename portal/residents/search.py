@@ -16,6 +16,11 @@ from portal.text import fold
 MAX_RESULTS = 20
 # Rows read from the index before ranking: bounds the work for very common words.
 CANDIDATES = 400
+# Index entries of the rarest word read at most: a word in a commune of 20,000 people has
+# fewer; a common one across a whole district (a million residents) is cut short.
+SCAN_BUDGET = 10_000
+# Index entries counted per word to find the rarest: enough to tell common words apart.
+COUNT_CAP = 3000
 MAX_WORDS = 6
 
 
@@ -50,77 +55,117 @@ def search_residents(user, query: str, limit: int = MAX_RESULTS) -> list[Residen
     text = (query or "").strip()
     if not text:
         return []
+    # The scope as plain id lists: a planner plans better with values than with a subquery.
+    hamlet_ids = list(db.session.scalars(hamlets_in_scope(user)))
+    if not hamlet_ids:
+        return []
     compact = "".join(ch for ch in text if ch not in " .-")
-    in_scope = Resident.hamlet_id.in_(hamlets_in_scope(user))
     if compact.lstrip("+").isdigit():
-        return _search_numbers(compact, in_scope, limit)
+        return _search_numbers(compact, hamlet_ids, limit)
     words = fold(text).split()[:MAX_WORDS]
     if not words:
         return []
-    communes = communes_in_scope(user)
-    anchor = _rarest(words, communes)
-    candidates = _term_range(anchor, communes).limit(CANDIDATES)
-    whole = fold(text)
-    statement = (
-        select(Resident)
-        .where(Resident.id.in_(candidates), in_scope, *[_word_prefix(w) for w in words])
-        .order_by(
-            Resident.name_folded.startswith(whole, autoescape=True).desc(),
-            Resident.name_folded,
-            Resident.id,
-        )
-        .limit(limit)
-    )
-    found = list(db.session.scalars(statement))
+    commune_ids = sorted(set(db.session.scalars(communes_in_scope(user))))
+    found = _search_names(words, commune_ids, hamlet_ids if user.hamlets else None, limit)
     if len(found) < limit and any(ch.isdigit() for ch in text):
-        found += _search_household(text, in_scope, limit - len(found), exclude=found)
+        found += _search_household(text, hamlet_ids, limit - len(found), exclude=found)
     return found
 
 
-def _term_range(prefix: str, communes):
-    """Index entries of the communes whose word starts with prefix."""
+def _search_names(words: list[str], commune_ids: list[int], hamlet_ids: list[int] | None,
+                  limit: int) -> list[Resident]:
+    """Residents with a word starting with each of words, in the communes (and hamlets).
+
+    Starts from the rarest word's index range, keeps those whose name has the other words too,
+    and stops at CANDIDATES: no sort over a large set, and no plan that walks a name index.
+    """
+    anchor = _rarest(words, commune_ids)
+    # The anchor's entries come from the index alone; the LIMIT keeps them a separate step,
+    # so a planner joins residents to them by primary key rather than the other way round.
+    entries = (select(ResidentSearchTerm.resident_id)
+               .where(*_term_range(anchor, commune_ids)).limit(SCAN_BUDGET).subquery())
+    statement = (
+        select(Resident.id, Resident.name_folded)
+        .join(entries, entries.c.resident_id == Resident.id)
+        .where(*[_word_prefix(w) for w in words if w != anchor])
+        .limit(CANDIDATES)
+    )
+    if hamlet_ids is not None:
+        # "+ 0" on purpose: with the hamlet index usable, PostgreSQL (misjudging the LIKE
+        # filters as matching almost nothing) starts from the hamlets' residents instead.
+        statement = statement.where((Resident.hamlet_id + 0).in_(hamlet_ids))
+    matches = {row.id: row.name_folded for row in db.session.execute(statement)}
+    whole = " ".join(words)
+    ranked = sorted(
+        matches.items(), key=lambda item: (not item[1].startswith(whole), item[1], item[0]),
+    )[:limit]
+    by_id = {r.id: r for r in db.session.scalars(
+        select(Resident).where(Resident.id.in_([rid for rid, _ in ranked]))
+    )}
+    return [by_id[rid] for rid, _ in ranked]
+
+
+def _term_range(prefix: str, commune_ids: list[int]):
+    """Conditions on the index: entries of the communes whose word starts with prefix."""
     prefix = prefix[:40]
-    return select(ResidentSearchTerm.resident_id).where(
-        ResidentSearchTerm.commune_id.in_(communes),
+    return (
+        ResidentSearchTerm.commune_id.in_(commune_ids),
         ResidentSearchTerm.term >= prefix,
         ResidentSearchTerm.term < _next_prefix(prefix),
     )
 
 
-def _rarest(words: list[str], communes) -> str:
+def _rarest(words: list[str], commune_ids: list[int]) -> str:
     """The word with the fewest index entries (counted up to a cap): the cheapest to start from.
 
     "nguyen van duc" starts from "duc", not from the common "nguyen".
     """
-    if len(words) == 1:
+    if len(set(words)) == 1:
         return words[0]
     counts = {}
     for word in set(words):
-        capped = _term_range(word, communes).limit(CANDIDATES).subquery()
+        capped = (select(ResidentSearchTerm.resident_id)
+                  .where(*_term_range(word, commune_ids)).limit(COUNT_CAP).subquery())
         counts[word] = db.session.scalar(select(func.count()).select_from(capped))
-    return min(words, key=lambda w: (counts[w], -len(w)))
+    # Counts that reach the cap tie: then the later word, as Vietnamese names put the
+    # common family and middle names (Nguyễn, Văn, Thị) first and the varied given name last.
+    return min(reversed(words), key=lambda w: counts[w])
 
 
-def _search_numbers(digits: str, in_scope, limit: int) -> list[Resident]:
-    """ID numbers by prefix, phones whole (+84 or 0), both within scope."""
+def _search_numbers(digits: str, hamlet_ids: list[int], limit: int) -> list[Resident]:
+    """ID numbers by prefix, phones whole (+84 or 0), both within scope.
+
+    The numbers are looked up first, each on its own index, then kept if in scope: asked
+    all at once, a planner may walk every resident of a wide scope instead.
+    """
     phone = "0" + digits[3:] if digits.startswith("+84") else digits
     phone = "0" + phone[2:] if phone.startswith("84") and len(phone) == 11 else phone
-    conditions = [Resident.phone == phone]
+    found = set(db.session.scalars(
+        select(Resident.id).where(Resident.phone == phone).limit(CANDIDATES)))
     if len(digits) >= 4:
-        conditions.append(Resident.id_number.startswith(digits, autoescape=True))
+        # A range, not LIKE: SQLite's LIKE ignores the index (it compares case-insensitively).
+        found.update(db.session.scalars(
+            select(Resident.id)
+            .where(Resident.id_number >= digits, Resident.id_number < _next_prefix(digits))
+            .limit(CANDIDATES)
+        ))
+    if not found:
+        return []
     statement = (
-        select(Resident).where(in_scope, or_(*conditions)).order_by(Resident.name_folded).limit(limit)
+        select(Resident).where(Resident.id.in_(found), Resident.hamlet_id.in_(hamlet_ids))
+        .order_by(Resident.name_folded).limit(limit)
     )
     return list(db.session.scalars(statement))
 
 
-def _search_household(text: str, in_scope, limit: int, exclude: list[Resident]) -> list[Resident]:
+def _search_household(text: str, hamlet_ids: list[int], limit: int,
+                      exclude: list[Resident]) -> list[Resident]:
     """Members of households whose code matches, e.g. "HGĐ-0012" or "0012"."""
     code = text.strip().upper()
     statement = (
         select(Resident)
         .join(Household, Resident.household_id == Household.id)
-        .where(in_scope, or_(func.upper(Household.code) == code,
+        .where(Resident.hamlet_id.in_(hamlet_ids), or_(func.upper(Household.code) == code,
                              Household.code.endswith("-" + code, autoescape=True)))
         .where(Resident.id.not_in([r.id for r in exclude]) if exclude else Resident.id.is_not(None))
         .order_by(Household.code, Resident.birth_year)
