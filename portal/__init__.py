@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import event
 
 from portal import config
+from portal.security import register_security_headers
 from portal.extensions import babel, csrf, db, htmx, login_manager, migrate
 
 
@@ -26,6 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_cli(app)
+    register_security_headers(app)
     return app
 
 

@@ -33,7 +33,7 @@ def test_each_role_logs_in_on_a_phone_without_sideways_scrolling(
 
 def test_htmx_is_served_by_the_portal_and_swaps_422(phone, live_server):
     phone.goto(f"{live_server}/login")
-    phone.wait_for_function("window.htmx !== undefined")
+    phone.wait_for_load_state("load")  # deferred scripts have run
     assert phone.evaluate("htmx.version") == "2.0.11"
     codes = phone.evaluate("htmx.config.responseHandling.map(r => [r.code, r.swap])")
     assert ["422", True] in codes

@@ -1,0 +1,45 @@
+"""Response headers that every answer carries: what a browser may load, frame and send on."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+# Everything comes from the portal itself: no inline script or style (htmx is configured by a
+# <meta> tag and told not to inject its indicator styles), no frames, no plugins.
+CONTENT_SECURITY_POLICY = "; ".join((
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+))
+
+HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",  # frame-ancestors for browsers that predate CSP 2
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def register_security_headers(app: Flask) -> None:
+    """Add HEADERS to every response, error pages and static files included."""
+
+    @app.after_request
+    def _security_headers(response):
+        for name, value in HEADERS.items():
+            response.headers.setdefault(name, value)
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            # Production runs behind TLS only: tell browsers never to try plain http.
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        # Pages carry personal health data: no shared cache may keep them.
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response

@@ -1,0 +1,137 @@
+"""Every route, every role, objects inside and outside the user's scope: the answer is right.
+
+The table below names, for each endpoint of the app's URL map, what it needs: nothing
+(public), a login, or an action of the permission matrix, and which kind of object its URL
+names. A route added without an entry here makes the first test fail.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from portal.access import PERMISSIONS, Action
+from portal.auth.models import Role, User
+from portal.extensions import db
+from portal.visits.models import Outcome, Visit
+
+PUBLIC, LOGIN = "public", "login"
+# endpoint: (what it needs, the kind of object in its URL or None)
+ROUTES = {
+    "static": (PUBLIC, None),
+    "auth.login": (PUBLIC, None),
+    "main.healthz": (PUBLIC, None),
+    "main.set_language": (PUBLIC, None),
+    "auth.logout": (LOGIN, None),
+    "main.home": (LOGIN, None),
+    "residents.search": (Action.SEARCH_RESIDENTS, None),
+    "residents.card": (Action.VIEW_HEALTH_DETAILS, "resident"),
+    "residents.new": (Action.ADD_RESIDENT, "hamlet"),
+    "visits.walk": (Action.WALK, None),
+    "visits.hamlet": (Action.WALK, "hamlet"),
+    "visits.record": (Action.RECORD_VISIT, "resident"),
+    "visits.undo": (Action.RECORD_VISIT, "visit"),
+    "visits.follow_up": (Action.VIEW_FOLLOW_UP, None),
+    "visits.pending": (Action.RECORD_VISIT, None),
+    "visits.discard_pending": (Action.RECORD_VISIT, None),
+}
+# Only the visit's author may undo it (the fixture's visits are the screener's): others get 403.
+AUTHOR_ONLY = {"visits.undo"}
+HX = {"HX-Request": "true"}
+
+
+def _rules(app):
+    return [rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"]
+
+
+def test_every_route_is_in_the_table_and_checks_what_the_table_says(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - ROUTES.keys() == set(), "routes with no entry in tests/test_authorization.py"
+    assert ROUTES.keys() - endpoints == set(), "entries for routes that no longer exist"
+    for endpoint, (needs, _kind) in ROUTES.items():
+        view = app.view_functions[endpoint]
+        if isinstance(needs, Action):
+            assert getattr(view, "required_action", None) is needs, endpoint
+        else:
+            assert getattr(view, "required_action", None) is None, endpoint
+
+
+@pytest.fixture
+def objects(app, world):
+    """For each kind of object, one inside the demo roles' scope and one outside (Bình Thủy)."""
+    from portal.residents.models import Resident
+
+    with app.app_context():
+        screener = db.session.scalar(select(User).where(User.username == "screener"))
+        visits = {}
+        for key in ("nam", "other"):
+            visit = Visit(client_uuid=f"00000000-0000-4000-8000-00000000000{len(visits)}",
+                          campaign_id=world["campaign"], resident_id=world[key],
+                          user_id=screener.id, outcome=Outcome.ABSENT)
+            db.session.add(visit)
+            db.session.flush()
+            visits[key] = visit.id
+        db.session.commit()
+        hamlet_of = {key: db.session.get(Resident, world[key]).hamlet_id for key in ("nam", "other")}
+    return {
+        "resident": (world["nam"], world["other"]),
+        "hamlet": (hamlet_of["nam"], hamlet_of["other"]),
+        "visit": (visits["nam"], visits["other"]),
+    }
+
+
+def _path(rule, object_id) -> str:
+    def fill(match):
+        name = match.group(1)
+        return "refusals" if name == "kind" else str(object_id)
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", fill, rule.rule)
+
+
+def _call(client, rule, path, headers=None):
+    if "POST" in rule.methods and "GET" not in rule.methods:
+        return client.post_form(path, {}, headers=headers or {})
+    return client.get(path, headers=headers or {})
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_gets_403_for_forbidden_actions_and_404_outside_its_scope(
+    app, client, objects, role
+):
+    client.login(role.value)
+    allowed = PERMISSIONS[role]
+    for rule in _rules(app):
+        needs, kind = ROUTES[rule.endpoint]
+        if needs in (PUBLIC, LOGIN) or rule.endpoint == "auth.logout":
+            continue
+        inside, outside = objects[kind] if kind else (1, None)
+        answer = _call(client, rule, _path(rule, inside))
+        where = f"{rule.endpoint} as {role.value}"
+        if needs not in allowed:
+            assert answer.status_code == 403, f"{where}: {answer.status_code}, not 403"
+            continue
+        if rule.endpoint in AUTHOR_ONLY and role is not Role.SCREENER:
+            assert answer.status_code == 403, f"{where}, not the author: {answer.status_code}"
+        else:
+            assert answer.status_code not in (401, 403, 404) and answer.status_code < 500, (
+                f"{where} inside the scope: {answer.status_code}")
+        if kind and role is not Role.ADMIN:  # the admin's province holds every object here
+            answer = _call(client, rule, _path(rule, outside))
+            assert answer.status_code == 404, f"{where} outside the scope: {answer.status_code}"
+            answer = _call(client, rule, _path(rule, 987654))
+            assert answer.status_code == 404, f"{where} for a missing object: {answer.status_code}"
+
+
+def test_without_login_every_protected_route_sends_to_the_login_page(app, client, objects):
+    for rule in _rules(app):
+        needs, kind = ROUTES[rule.endpoint]
+        if needs == PUBLIC:
+            continue
+        path = _path(rule, objects[kind][0] if kind else 1)
+        answer = _call(client, rule, path)
+        assert answer.status_code == 302, f"{rule.endpoint}: {answer.status_code}"
+        assert answer.headers["Location"].startswith("/login"), rule.endpoint
+        answer = _call(client, rule, path, headers=HX)
+        assert answer.status_code == 401, f"{rule.endpoint} (HTMX): {answer.status_code}"
+        assert answer.headers["HX-Redirect"].startswith("/login"), rule.endpoint
