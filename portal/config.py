@@ -44,4 +44,12 @@ def from_environment(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", 16 * 1024 * 1024)),
         "DEBUG": _bool("FLASK_DEBUG"),
+        # Reverse proxies in front (nginx: 1): their X-Forwarded-For gives the client's address.
+        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", 0)),
+        # Login throttling counts failures here: shared by every worker on Redis.
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+        "RATELIMIT_KEY_PREFIX": "tungnha",
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "LOGIN_FAILURES_PER_ACCOUNT": os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5 per 15 minutes"),
+        "LOGIN_FAILURES_PER_ADDRESS": os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "30 per 15 minutes"),
     }

@@ -5,9 +5,10 @@ from __future__ import annotations
 import functools
 import logging
 import secrets
+import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, request, session, url_for
+from flask import Blueprint, current_app, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
@@ -16,12 +17,13 @@ from portal.audit.log import record
 from portal.auth.forms import LoginForm
 from portal.auth.models import User
 from portal.auth.passwords import hash_password, verify_password
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.rendering import render
 from portal.timeutil import utcnow
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
+
 
 @functools.cache
 def _dummy_hash() -> str:
@@ -44,7 +46,36 @@ def find_user(username: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
 
 
+def _account_key() -> str:
+    """Failed logins are counted per account name (as typed, ignoring case and spaces)."""
+    return "login-account:" + (request.form.get("username") or "").strip().lower()
+
+
+def _address_key() -> str:
+    return "login-address:" + (request.remote_addr or "unknown")
+
+
+def _failed(response) -> bool:
+    """Only failed attempts count towards the limits (a wrong password answers 422)."""
+    return response.status_code == 422
+
+
+def _too_many(limit) -> object:
+    """The login page again, saying why and for how long, with nothing checked."""
+    minutes = max(1, round((limit.reset_at - time.time()) / 60))
+    log.warning("login throttled (%s) from %s", limit.key, request.remote_addr)
+    form = LoginForm(formdata=None)
+    form.form_errors.append(_(
+        "Too many failed logins. For your safety, logging in is paused for %(minutes)s minutes.",
+        minutes=minutes))
+    return render("auth/login.html", form=form, status=429)
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_ACCOUNT"], key_func=_account_key,
+               methods=["POST"], deduct_when=_failed, on_breach=_too_many)
+@limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_ADDRESS"], key_func=_address_key,
+               methods=["POST"], deduct_when=_failed, on_breach=_too_many)
 def login():
     """Show the login form; on success send each role to its home page."""
     if current_user.is_authenticated:

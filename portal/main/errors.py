@@ -57,6 +57,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if error.response is not None:  # the raiser made its own answer (login throttling)
+            return error.response
         return error_response(error.code or 500)
 
     @app.errorhandler(500)
