@@ -10,6 +10,7 @@ from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from portal import config
 from portal.security import register_security_headers
@@ -156,13 +157,26 @@ def register_templating(app: Flask) -> None:
         return value.strftime("%d/%m/%Y") if value else ""
 
 
+class IdConverter(IntegerConverter):
+    """Ids in URLs: positive and within a database integer, else no route matches (404)."""
+
+    def __init__(self, map, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, **kwargs)
+
+
 def register_blueprints(app: Flask) -> None:
     """Attach one blueprint per area of the product."""
+    # Every <int:...> in a route is an id: a number too big for the database is a 404, not a 500.
+    app.url_map.converters["int"] = IdConverter
+    from portal.audit.routes import bp as audit_bp
     from portal.auth.routes import bp as auth_bp
     from portal.main.routes import bp as main_bp
     from portal.residents.routes import bp as residents_bp
     from portal.visits.routes import bp as visits_bp
 
+    app.register_blueprint(audit_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(residents_bp)

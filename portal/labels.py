@@ -89,9 +89,26 @@ VACCINES = ["AstraZeneca", "Pfizer-BioNTech", "Moderna", "Vero Cell", "Sputnik V
             "Hayat-Vax", "Janssen"]
 
 
+# The audit trail's actions, by what was done to what.
+AUDIT_ACTION = {
+    "user.login": _l("Logged in"),
+    "user.logout": _l("Logged out"),
+    "user.create": _l("Account created"),
+    "user.update": _l("Account changed"),
+    "user.deactivate": _l("Account deactivated"),
+    "user.reactivate": _l("Account reactivated"),
+    "user.password_reset": _l("Password reset"),
+    "resident.view": _l("Looked at a resident's health details"),
+    "resident.create": _l("Resident added"),
+    "visit.create": _l("Visit recorded"),
+    "visit.undo": _l("Visit undone"),
+    "audit.view": _l("Looked at the audit trail"),
+}
+
+
 def register(app) -> None:
     """Make the label maps available to every template."""
     app.jinja_env.globals.update(
         ROLE_LABEL=ROLE, LEVEL_LABEL=LEVEL, DOSE_LABEL=DOSE, OUTCOME_LABEL=OUTCOME, REFUSAL_LABEL=REFUSAL_REASON, CATEGORY_LABEL=SCREENING_CATEGORY,
-        STANDING_LABEL=STANDING, FOLLOW_UP_LABEL=FOLLOW_UP,
+        STANDING_LABEL=STANDING, FOLLOW_UP_LABEL=FOLLOW_UP, AUDIT_ACTION_LABEL=AUDIT_ACTION,
     )

@@ -34,10 +34,13 @@ def get_in_scope_or_404(model, object_id: int, user):
     """The object if it lies within the user's scope; 404 otherwise, giving no hint it exists."""
     from flask import abort
 
+    from portal.auth.models import User
     from portal.extensions import db
     from portal.residents.models import Household, Resident
     from portal.visits.models import Visit
 
+    if not 0 < object_id < 2**63:  # from a query string: beyond any id the database holds
+        abort(404)
     obj = db.session.get(model, object_id)
     if obj is None:
         abort(404)
@@ -51,8 +54,42 @@ def get_in_scope_or_404(model, object_id: int, user):
         allowed = db.session.scalar(
             hamlets_in_scope(user).where(AdministrativeUnit.id == obj.resident.hamlet_id)
         )
+    elif model is User:
+        allowed = db.session.scalar(users_in_scope(user).where(User.id == obj.id))
     else:
         raise TypeError(f"no scope rule for {model.__name__}")
     if not allowed:
         abort(404)
     return obj
+
+
+def audit_events_in_scope(user) -> Select:
+    """Audit events about objects within the user's unit; those tied to no unit, to admins only."""
+    from sqlalchemy import or_
+
+    from portal.audit.models import AuditEvent
+    from portal.auth.models import Role
+
+    within = AuditEvent.unit_id.in_(units_in_scope(user))
+    if user.role is Role.ADMIN and user.unit.parent_id is None:
+        within = or_(within, AuditEvent.unit_id.is_(None))
+    return select(AuditEvent).where(within)
+
+
+def users_in_scope(user) -> Select:
+    """Ids of the accounts the user may see and manage, as a subquery to filter on.
+
+    An admin manages every account whose unit lies within their own unit; a commune lead
+    the screeners of their commune only; other roles manage no one.
+    """
+    from sqlalchemy import false
+
+    from portal.auth.models import Role, User
+
+    if user.role is Role.ADMIN:
+        return select(User.id).where(User.unit_id.in_(units_in_scope(user)))
+    if user.role is Role.COMMUNE_LEAD:
+        return select(User.id).where(
+            User.role == Role.SCREENER, User.unit_id.in_(units_in_scope(user))
+        )
+    return select(User.id).where(false())

@@ -36,6 +36,7 @@ ROUTES = {
     "visits.follow_up": (Action.VIEW_FOLLOW_UP, None),
     "visits.pending": (Action.RECORD_VISIT, None),
     "visits.discard_pending": (Action.RECORD_VISIT, None),
+    "audit.trail": (Action.VIEW_AUDIT, None),
 }
 # Only the visit's author may undo it (the fixture's visits are the screener's): others get 403.
 AUTHOR_ONLY = {"visits.undo"}

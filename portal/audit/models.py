@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -34,3 +34,17 @@ class AuditEvent(db.Model):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id"),)
+
+
+class AuditIsAppendOnly(RuntimeError):
+    """Something tried to change or remove an audit event."""
+
+
+@event.listens_for(AuditEvent, "before_update")
+def _refuse_update(mapper, connection, target):
+    raise AuditIsAppendOnly(f"audit event {target.id} cannot be changed")
+
+
+@event.listens_for(AuditEvent, "before_delete")
+def _refuse_delete(mapper, connection, target):
+    raise AuditIsAppendOnly(f"audit event {target.id} cannot be deleted")

@@ -45,7 +45,8 @@ def card(resident_id: int):
     record("resident.view", "resident", resident.id, unit_id=resident.hamlet_id)
     db.session.commit()
     # After a save without JavaScript, the redirect names the visit to confirm.
-    saved = db.session.get(Visit, request.args.get("saved", type=int) or 0)
+    saved_id = request.args.get("saved", type=int) or 0
+    saved = db.session.get(Visit, saved_id) if 0 < saved_id < 2**63 else None
     if saved is not None and (saved.resident_id != resident.id or saved.user_id != current_user.id):
         saved = None
     return render("residents/card.html", **card_context(resident, saved=saved))

@@ -51,7 +51,7 @@ def hamlet(hamlet_id: int):
     """A hamlet's households; those with someone to visit first. HTMX asks for more pages."""
     place = get_in_scope_or_404(AdministrativeUnit, hamlet_id, current_user)
     campaign = _campaign_or_404()
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = min(max(request.args.get("page", 1, type=int), 1), 100_000)
     only = request.args.get("only") == "1"
     walk_page = hamlet_walk(place, campaign, today_local(), page=page, only_to_visit=only)
     block = "households" if page > 1 else "walk"

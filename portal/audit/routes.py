@@ -1,0 +1,112 @@
+"""The audit trail, read-only: admins and district officers browse it within their scope.
+
+There is no route, screen or command that edits or deletes an audit event.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from flask import Blueprint, request
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from portal.access import Action, requires
+from portal.audit.log import record
+from portal.audit.models import AuditEvent
+from portal.auth.models import Role
+from portal.extensions import db
+from portal.labels import AUDIT_ACTION
+from portal.rendering import render
+from portal.scope import audit_events_in_scope
+
+bp = Blueprint("audit", __name__)
+
+PAGE_SIZE = 50
+VIETNAM = timedelta(hours=7)  # events are stored in UTC; the filter's days are Vietnam's
+
+
+def _day(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _filters() -> dict:
+    return {
+        "action": request.args.get("action", "") if request.args.get("action") in AUDIT_ACTION else "",
+        "username": request.args.get("username", "").strip()[:64],
+        "object": request.args.get("object", "").strip()[:80],
+        "since": _day("since"),
+        "until": _day("until"),
+    }
+
+
+def events_for(user, filters: dict, before_id: int | None, limit: int = PAGE_SIZE) -> list[AuditEvent]:
+    """The newest events in the user's scope matching the filters, older than before_id."""
+    statement = audit_events_in_scope(user)
+    if filters["action"]:
+        statement = statement.where(AuditEvent.action == filters["action"])
+    if filters["username"]:
+        statement = statement.where(func.lower(AuditEvent.username) == filters["username"].lower())
+    if filters["object"]:
+        kind, _, object_id = filters["object"].partition(":")
+        statement = statement.where(AuditEvent.object_type == kind.strip())
+        if object_id.strip():
+            statement = statement.where(AuditEvent.object_id == object_id.strip())
+    if filters["since"]:
+        statement = statement.where(
+            AuditEvent.occurred_at >= datetime.combine(filters["since"], time()) - VIETNAM)
+    if filters["until"]:
+        statement = statement.where(
+            AuditEvent.occurred_at < datetime.combine(filters["until"] + timedelta(days=1), time()) - VIETNAM)
+    if before_id:
+        statement = statement.where(AuditEvent.id < before_id)
+    return list(db.session.scalars(statement.order_by(AuditEvent.id.desc()).limit(limit)))
+
+
+def _shown(key: str, value):
+    """A stored code as its label in the user's language (standing, outcome, reason...)."""
+    from portal import labels
+    from portal.visits.models import Outcome, RefusalReason, ScreeningCategory
+    from portal.visits.outcomes import Standing
+
+    kinds = {"standing": (Standing, labels.STANDING), "outcome": (Outcome, labels.OUTCOME),
+             "refusal_reason": (RefusalReason, labels.REFUSAL_REASON),
+             "screening_category": (ScreeningCategory, labels.SCREENING_CATEGORY),
+             "role": (Role, labels.ROLE)}
+    if key in kinds and isinstance(value, str):
+        enum, names = kinds[key]
+        try:
+            return names[enum(value)]
+        except (ValueError, KeyError):
+            return value
+    return value
+
+
+def changes(event: AuditEvent) -> list[tuple[str, object, object]]:
+    """The fields an event changed (or set, or read), with their values before and after."""
+    before, after = event.before or {}, event.after or {}
+    keys = list(dict.fromkeys([*before, *after]))
+    return [(k, _shown(k, before.get(k)), _shown(k, after.get(k)))
+            for k in keys if before.get(k) != after.get(k)]
+
+
+@bp.route("/audit")
+@requires(Action.VIEW_AUDIT)
+def trail():
+    """The trail, newest first, 50 at a time; filters by action, user, object and days."""
+    filters = _filters()
+    before_id = request.args.get("before", type=int)
+    if before_id is not None and not 0 < before_id < 2**63:
+        before_id = None
+    events = events_for(current_user, filters, before_id)
+    # Reading the trail shows health details (visit outcomes): that look is recorded too.
+    record("audit.view", "audit", None, unit_id=current_user.unit_id,
+           after={k: str(v) for k, v in filters.items() if v} or None)
+    db.session.commit()
+    # HTMX asks for the next page of events, or for the results of new filters.
+    return render("audit/trail.html", block="events" if before_id else "results",
+                  events=events, filters=filters,
+                  changes=changes, actions=AUDIT_ACTION, more=len(events) == PAGE_SIZE)

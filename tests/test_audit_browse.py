@@ -1,0 +1,115 @@
+"""The audit trail: a visit's before and after, browsed within scope, filtered, never edited."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from portal.audit.models import AuditEvent, AuditIsAppendOnly
+from portal.extensions import db
+
+HX = {"HX-Request": "true"}
+
+
+def _uuid_for(page: str, outcome: str) -> str:
+    form = page.split(f'name="outcome" value="{outcome}"')[0].rsplit("<form", 1)[1]
+    return re.search(r'name="client_uuid" value="([^"]+)"', form).group(1)
+
+
+def _record_refusal(client, resident_id: int) -> None:
+    page = client.get(f"/residents/{resident_id}").get_data(as_text=True)
+    answer = client.post_form(f"/residents/{resident_id}/visits", {
+        "outcome": "refused", "client_uuid": _uuid_for(page, "refused"),
+        "refusal_reason": "side_effects", "note": "Sợ sốt"}, headers=HX)
+    assert answer.status_code == 200
+
+
+@pytest.fixture
+def trail(app, client, world):
+    """The screener records a refusal for Đức (Ninh Kiều); an event in Bình Thủy is added too."""
+    client.login("screener")
+    _record_refusal(client, world["duc"])
+    client.post_form("/logout")
+    with app.app_context():
+        from portal.residents.models import Resident
+
+        other = db.session.get(Resident, world["other"])
+        db.session.add(AuditEvent(action="resident.view", object_type="resident",
+                                  object_id=str(other.id), unit_id=other.hamlet_id,
+                                  username="someone.binhthuy"))
+        db.session.commit()
+    return world
+
+
+def _events(html: str) -> str:
+    """The list of events, without the filter form (whose options name every action)."""
+    return html.split('id="events"', 1)[1]
+
+
+def test_the_district_officer_sees_a_visits_before_and_after(client, trail):
+    client.login("district_officer")
+    html = _events(client.get("/audit").get_data(as_text=True))
+    assert "Ghi kết quả rà soát" in html  # visit.create, in Vietnamese
+    assert "screener" in html
+    # Before and after, in Vietnamese: the standing went from "to visit" to "refused".
+    block = html.split("Ghi kết quả rà soát", 1)[1].split("</li>", 1)[0]
+    assert "<td>standing</td><td>Cần rà soát</td><td>Từ chối tiêm</td>" in block
+    assert "Sợ tác dụng phụ" in block and "Sợ sốt" in block
+    # Another district's events are not shown.
+    assert "someone.binhthuy" not in html
+
+
+def test_the_province_admin_sees_every_district(client, trail):
+    client.login("admin")
+    html = _events(client.get("/audit").get_data(as_text=True))
+    assert "someone.binhthuy" in html and "Ghi kết quả rà soát" in html
+
+
+def test_filters_by_action_user_and_object(app, client, trail):
+    client.login("district_officer")
+    only_visits = _events(client.get("/audit?action=visit.create", headers=HX).get_data(as_text=True))
+    assert only_visits.count('class="card"') == 1
+    with app.app_context():
+        visit_id = db.session.scalar(select(AuditEvent.object_id).where(
+            AuditEvent.action == "visit.create"))
+    by_object = _events(client.get(f"/audit?object=visit:{visit_id}").get_data(as_text=True))
+    assert "Ghi kết quả rà soát" in by_object and "Xem thông tin sức khỏe" not in by_object
+    nobody = client.get("/audit?username=nobody", headers=HX).get_data(as_text=True)
+    assert "Không có sự kiện nào phù hợp." in nobody
+    future = client.get("/audit?since=2999-01-01", headers=HX).get_data(as_text=True)
+    assert "Không có sự kiện nào phù hợp." in future
+    # Nonsense in the filters is ignored, never an error.
+    assert client.get("/audit?since=not-a-date&action=drop&before=x").status_code == 200
+
+
+def test_reading_the_trail_is_itself_recorded(app, client, trail):
+    client.login("district_officer")
+    client.get("/audit?action=visit.create")
+    with app.app_context():
+        look = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "audit.view")).one()
+        assert look.username == "district_officer" and look.after == {"action": "visit.create"}
+
+
+@pytest.mark.parametrize("username", ["screener", "commune_lead", "clerk"])
+def test_other_roles_cannot_read_the_trail(client, trail, username):
+    client.login(username)
+    assert client.get("/audit").status_code == 403
+
+
+def test_audit_events_cannot_be_changed_or_deleted(app, trail):
+    with app.app_context():
+        event = db.session.scalars(select(AuditEvent)).first()
+        event.after = {"forged": True}
+        with pytest.raises(AuditIsAppendOnly):
+            db.session.commit()
+        db.session.rollback()
+        with pytest.raises(AuditIsAppendOnly):
+            db.session.delete(db.session.scalars(select(AuditEvent)).first())
+            db.session.commit()
+        db.session.rollback()
+        assert all(e.after != {"forged": True} for e in db.session.scalars(select(AuditEvent)))
+    # And no route writes to it but the app's own record() calls: none takes POST, PUT or DELETE.
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("audit.")]
+    assert rules and all(r.methods <= {"GET", "HEAD", "OPTIONS"} for r in rules)
