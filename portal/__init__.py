@@ -170,12 +170,14 @@ def register_blueprints(app: Flask) -> None:
     """Attach one blueprint per area of the product."""
     # Every <int:...> in a route is an id: a number too big for the database is a 404, not a 500.
     app.url_map.converters["int"] = IdConverter
+    from portal.admin.routes import bp as admin_bp
     from portal.audit.routes import bp as audit_bp
     from portal.auth.routes import bp as auth_bp
     from portal.main.routes import bp as main_bp
     from portal.residents.routes import bp as residents_bp
     from portal.visits.routes import bp as visits_bp
 
+    app.register_blueprint(admin_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)

@@ -37,6 +37,12 @@ ROUTES = {
     "visits.pending": (Action.RECORD_VISIT, None),
     "visits.discard_pending": (Action.RECORD_VISIT, None),
     "audit.trail": (Action.VIEW_AUDIT, None),
+    "admin.users": (Action.MANAGE_USERS, None),
+    "admin.new_user": (Action.MANAGE_USERS, None),
+    "admin.edit_user": (Action.MANAGE_USERS, "user"),
+    "admin.deactivate_user": (Action.MANAGE_USERS, "user"),
+    "admin.reactivate_user": (Action.MANAGE_USERS, "user"),
+    "admin.reset_user_password": (Action.MANAGE_USERS, "user"),
 }
 # Only the visit's author may undo it (the fixture's visits are the screener's): others get 403.
 AUTHOR_ONLY = {"visits.undo"}
@@ -63,9 +69,18 @@ def test_every_route_is_in_the_table_and_checks_what_the_table_says(app):
 def objects(app, world):
     """For each kind of object, one inside the demo roles' scope and one outside (Bình Thủy)."""
     from portal.residents.models import Resident
+    from portal.units.models import AdministrativeUnit
 
     with app.app_context():
         screener = db.session.scalar(select(User).where(User.username == "screener"))
+        accounts = {}
+        for code in ("31117", "31183"):
+            unit = db.session.scalar(select(AdministrativeUnit).where(AdministrativeUnit.code == code))
+            account = User(username=f"screener.{code}", full_name=f"Tổ rà soát {code}",
+                           password_hash=screener.password_hash, role=Role.SCREENER, unit=unit)
+            db.session.add(account)
+            db.session.flush()
+            accounts[code] = account.id
         visits = {}
         for key in ("nam", "other"):
             visit = Visit(client_uuid=f"00000000-0000-4000-8000-00000000000{len(visits)}",
@@ -80,6 +95,7 @@ def objects(app, world):
         "resident": (world["nam"], world["other"]),
         "hamlet": (hamlet_of["nam"], hamlet_of["other"]),
         "visit": (visits["nam"], visits["other"]),
+        "user": (accounts["31117"], accounts["31183"]),
     }
 
 

@@ -1,0 +1,1 @@
+"""User administration: admins manage the accounts of their area, commune leads their screeners."""
