@@ -171,3 +171,26 @@ def test_passwords_are_stored_as_slow_salted_hashes(app, users):
         hashes = db.session.scalars(select(User.password_hash)).all()
     assert all(h.startswith("scrypt:") for h in hashes)
     assert not any("tungnha-demo" in h for h in hashes)
+
+
+def test_a_session_older_than_its_lifetime_is_refused_by_the_server(app, client, users):
+    """The cookie's signature carries its time: an old cookie replayed is not accepted."""
+    import time
+
+    app.config["PERMANENT_SESSION_LIFETIME"] = 1
+    client.login("screener")
+    assert client.get("/").status_code == 200
+    cookie = client.get_cookie("session").value
+    time.sleep(2.1)
+    client.set_cookie("session", cookie)  # replayed as it was, whatever the browser's expiry
+    answer = client.get("/")
+    assert answer.status_code == 302 and answer.headers["Location"].startswith("/login")
+
+
+def test_session_cookie_flags(app, client, users):
+    response = client.login("screener")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    app.config["SESSION_COOKIE_SECURE"] = True  # as in production
+    client.post_form("/logout")
+    assert "Secure" in client.login("screener").headers["Set-Cookie"]
