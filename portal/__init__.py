@@ -173,6 +173,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.admin.routes import bp as admin_bp
     from portal.audit.routes import bp as audit_bp
     from portal.auth.routes import bp as auth_bp
+    from portal.lists.routes import bp as lists_bp
     from portal.main.routes import bp as main_bp
     from portal.residents.routes import bp as residents_bp
     from portal.visits.routes import bp as visits_bp
@@ -180,6 +181,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(lists_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(residents_bp)
     app.register_blueprint(visits_bp)

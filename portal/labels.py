@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from portal.auth.models import Role
+from portal.lists.models import ComplianceReason, ListState
 from portal.residents.models import DoseKind
 from portal.units.models import UnitLevel
 from portal.visits.followup import FollowUp
@@ -89,6 +90,26 @@ VACCINES = ["AstraZeneca", "Pfizer-BioNTech", "Moderna", "Vero Cell", "Sputnik V
             "Hayat-Vax", "Janssen"]
 
 
+# Why a resident is on a compliance list, as the list prints it.
+COMPLIANCE_REASON = {
+    ComplianceReason.CONTRAINDICATED: _l("Contraindicated"),
+    ComplianceReason.DEFERRED: _l("Deferred"),
+    ComplianceReason.CAUTION: _l("Vaccinate at a hospital"),
+    ComplianceReason.REFUSED: _l("Refused"),
+    ComplianceReason.ABSENT: _l("Not at home"),
+    ComplianceReason.HOMEBOUND: _l("Cannot leave home"),
+    ComplianceReason.HOSPITALISED: _l("In hospital"),
+    ComplianceReason.WILLING: _l("Willing: needs an appointment"),
+    ComplianceReason.NOT_VISITED: _l("Not yet visited"),
+}
+
+LIST_STATE = {
+    ListState.DRAFT: _l("Draft"),
+    ListState.SUBMITTED: _l("Waiting for review"),
+    ListState.APPROVED: _l("Approved"),
+    ListState.RETURNED: _l("Returned"),
+}
+
 # The audit trail's actions, by what was done to what.
 AUDIT_ACTION = {
     "user.login": _l("Logged in"),
@@ -103,6 +124,11 @@ AUDIT_ACTION = {
     "visit.create": _l("Visit recorded"),
     "visit.undo": _l("Visit undone"),
     "audit.view": _l("Looked at the audit trail"),
+    "list.preview": _l("Looked at a commune's list"),
+    "list.view": _l("Looked at a submitted list"),
+    "list.submit": _l("List submitted"),
+    "list.approve": _l("List approved"),
+    "list.return": _l("List returned"),
 }
 
 
@@ -111,4 +137,5 @@ def register(app) -> None:
     app.jinja_env.globals.update(
         ROLE_LABEL=ROLE, LEVEL_LABEL=LEVEL, DOSE_LABEL=DOSE, OUTCOME_LABEL=OUTCOME, REFUSAL_LABEL=REFUSAL_REASON, CATEGORY_LABEL=SCREENING_CATEGORY,
         STANDING_LABEL=STANDING, FOLLOW_UP_LABEL=FOLLOW_UP, AUDIT_ACTION_LABEL=AUDIT_ACTION,
+        REASON_LABEL=COMPLIANCE_REASON, LIST_STATE_LABEL=LIST_STATE,
     )

@@ -36,6 +36,7 @@ def get_in_scope_or_404(model, object_id: int, user):
 
     from portal.auth.models import User
     from portal.extensions import db
+    from portal.lists.models import ComplianceList
     from portal.residents.models import Household, Resident
     from portal.visits.models import Visit
 
@@ -54,6 +55,9 @@ def get_in_scope_or_404(model, object_id: int, user):
         allowed = db.session.scalar(
             hamlets_in_scope(user).where(AdministrativeUnit.id == obj.resident.hamlet_id)
         )
+    elif model is ComplianceList:
+        allowed = db.session.scalar(units_in_scope(user).where(
+            AdministrativeUnit.id == obj.commune_id))
     elif model is User:
         allowed = db.session.scalar(users_in_scope(user).where(User.id == obj.id))
     else:
@@ -93,3 +97,10 @@ def users_in_scope(user) -> Select:
             User.role == Role.SCREENER, User.unit_id.in_(units_in_scope(user))
         )
     return select(User.id).where(false())
+
+
+def lists_in_scope(user) -> Select:
+    """Compliance lists of the communes within the user's unit."""
+    from portal.lists.models import ComplianceList
+
+    return select(ComplianceList).where(ComplianceList.commune_id.in_(units_in_scope(user)))

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from portal.access import PERMISSIONS, Action
 from portal.auth.models import Role, User
 from portal.extensions import db
+from portal.lists.models import ComplianceList, ListState
 from portal.visits.models import Outcome, Visit
 
 PUBLIC, LOGIN = "public", "login"
@@ -43,6 +44,12 @@ ROUTES = {
     "admin.deactivate_user": (Action.MANAGE_USERS, "user"),
     "admin.reactivate_user": (Action.MANAGE_USERS, "user"),
     "admin.reset_user_password": (Action.MANAGE_USERS, "user"),
+    "lists.preview": (Action.PREPARE_LIST, None),
+    "lists.submit_list": (Action.PREPARE_LIST, None),
+    "lists.index": (Action.VIEW_LISTS, None),
+    "lists.show": (Action.VIEW_LISTS, "list"),
+    "lists.approve_list": (Action.REVIEW_LIST, "list"),
+    "lists.return_list": (Action.REVIEW_LIST, "list"),
 }
 # Only the visit's author may undo it (the fixture's visits are the screener's): others get 403.
 AUTHOR_ONLY = {"visits.undo"}
@@ -89,6 +96,14 @@ def objects(app, world):
             db.session.add(visit)
             db.session.flush()
             visits[key] = visit.id
+        lists = {}
+        for code in ("31117", "31183"):  # approved, so that clerks may open them too
+            unit = db.session.scalar(select(AdministrativeUnit).where(AdministrativeUnit.code == code))
+            approved = ComplianceList(campaign_id=world["campaign"], commune_id=unit.id,
+                                      state=ListState.APPROVED)
+            db.session.add(approved)
+            db.session.flush()
+            lists[code] = approved.id
         db.session.commit()
         hamlet_of = {key: db.session.get(Resident, world[key]).hamlet_id for key in ("nam", "other")}
     return {
@@ -96,6 +111,7 @@ def objects(app, world):
         "hamlet": (hamlet_of["nam"], hamlet_of["other"]),
         "visit": (visits["nam"], visits["other"]),
         "user": (accounts["31117"], accounts["31183"]),
+        "list": (lists["31117"], lists["31183"]),
     }
 
 
