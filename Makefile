@@ -1,10 +1,16 @@
 # Từng Nhà. `make run`: set up and serve the demo portal. `make test`: set up and run every test.
-# Set-up is incremental: a virtualenv in .venv, htmx from the npm registry, compiled translations.
+# Set-up is incremental: a virtualenv in .venv, htmx and the PDF font from the npm registry,
+# compiled translations.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+NODE_MODULES := node_modules/.installed
 HTMX := portal/static/vendor/htmx.min.js
+# Tinos, metric-compatible with Times New Roman, for the official PDFs (portal/lists/pdf.py):
+# the Latin and Vietnamese subsets of the four faces.
+FONTS := portal/static/vendor/fonts
+TINOS := $(foreach subset,latin vietnamese,$(foreach face,400-normal 400-italic 700-normal 700-italic,tinos-$(subset)-$(face)))
 CATALOGUE := portal/translations/vi/LC_MESSAGES/messages
 HOST ?= 127.0.0.1
 PORT ?= 5000
@@ -12,7 +18,7 @@ export FLASK_APP := wsgi
 
 .PHONY: setup run test bench translations-update clean
 
-setup: $(VENV)/.installed $(HTMX) $(CATALOGUE).mo
+setup: $(VENV)/.installed $(HTMX) $(FONTS)/OFL.txt $(CATALOGUE).mo
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,10 +26,24 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-$(HTMX): package.json package-lock.json
+$(NODE_MODULES): package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
+	touch $@
+
+$(HTMX): $(NODE_MODULES)
 	mkdir -p $(dir $@)
 	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+# Unpacked to plain TrueType by fontTools (a WeasyPrint dependency), which keeps them byte for
+# byte: WeasyPrint would unpack a woff itself and stamp the time into it, so the PDF would
+# change every second. The licence (SIL OFL 1.1) is copied last: it marks a full set.
+$(FONTS)/OFL.txt: $(NODE_MODULES) $(VENV)/.installed
+	mkdir -p $(FONTS)
+	for font in $(TINOS); do \
+		$(BIN)/fonttools ttLib.woff2 decompress -q -o $(FONTS)/$$font.ttf \
+			node_modules/@fontsource/tinos/files/$$font.woff2 || exit 1; \
+	done
+	cp node_modules/@fontsource/tinos/LICENSE $@
 
 $(CATALOGUE).mo: $(CATALOGUE).po $(VENV)/.installed
 	$(BIN)/pybabel compile --use-fuzzy -d portal/translations

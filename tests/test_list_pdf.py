@@ -1,0 +1,200 @@
+"""The official PDF of a compliance list: layout marks, fonts, pages, escaping, same bytes."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from pypdf import PdfReader
+
+from portal.lists.pdf import ListDocument, ListRow, plan_parts, render_pdf
+
+HAMLETS = ("Khu vực 1", "Khu vực 2", "Khu vực 3", "Khu vực 4")
+NAMES = (
+    "Nguyễn Thị Ánh Tuyết", "Trần Văn Đức", "Lê Thị Hồng Nhung", "Phạm Quốc Khánh",
+    "Huỳnh Ngọc Bảo Trâm", "Võ Thành Lộc", "Đặng Thị Mỹ Duyên", "Bùi Hữu Nghĩa",
+    "Hồ Thị Phượng", "Ngô Minh Triết", "Dương Văn Ủy", "Lý Thị Kiều Oanh",
+    "Trương Công Định", "Thạch Thị Sa Rươl", "Châu Ngọc Ẩn", "Quách Thị Ngọc Ửng",
+)
+FAMILIES = ("Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Đặng", "Đỗ", "Hồ", "Dương")
+GIVEN = ("Thị Lệ", "Văn Cường", "Hữu Thắng", "Ngọc Hiền", "Thị Ửng", "Quốc Ẩn", "Kim Yến")
+REASONS = (
+    ("Từ chối tiêm", "Gia đình không đồng ý, hẹn vận động lại"),
+    ("Vắng nhà", "Đi làm ăn xa tại TP. Hồ Chí Minh"),
+    ("Tạm hoãn tiêm", "Đang sốt, hẹn tiêm lại sau 7 ngày"),
+    ("Tiêm tại nhà", "Nằm liệt giường, cần đội tiêm lưu động"),
+    ("Chống chỉ định", ""),
+)
+SCRIPT_NAME = "<script>alert(1)</script>"
+APPROVED_NOTE = ("Đã phê duyệt bởi Trần Thị Mai (Phòng Y tế Quận Ninh Kiều) "
+                 "lúc 10:30 ngày 06/01/2022")
+
+
+def make_rows(count: int) -> list[ListRow]:
+    """Residents spread over the hamlets, in hamlet order, every name distinct."""
+    rows = []
+    for index in range(count):
+        hamlet = HAMLETS[index * len(HAMLETS) // count]
+        if index < len(NAMES):
+            name = NAMES[index]
+        else:
+            number = index - len(NAMES)
+            family = FAMILIES[number % len(FAMILIES)]
+            name = f"{family} {GIVEN[number // len(FAMILIES) % len(GIVEN)]}"
+        if index == count // 2:
+            name = SCRIPT_NAME
+        reason, detail = REASONS[index % len(REASONS)]
+        rows.append(ListRow(
+            hamlet=hamlet, full_name=name,
+            birth=(f"{index % 28 + 1:02d}/{index % 12 + 1:02d}/{1940 + index % 60}"
+                   if index % 5 else "1958"),
+            sex="Nữ" if "Thị" in name else "Nam", id_number_masked=f"********{index:04d}",
+            address=f"Số {index + 1}/{index % 9 + 2}, đường Trần Hưng Đạo", doses=index % 3,
+            reason=reason, detail=detail,
+        ))
+    return rows
+
+
+def make_document(rows: list[ListRow], *, draft: bool) -> ListDocument:
+    return ListDocument(
+        issuing_body="ỦY BAN NHÂN DÂN\nPHƯỜNG CÁI KHẾ",
+        document_number="Số: 12/DS-UBND",
+        place_and_date="Cái Khế, ngày 05 tháng 01 năm 2022",
+        title="DANH SÁCH",
+        subject="Người trong diện chưa tiêm mũi nhắc lại lần 1 (mũi 3) vắc xin phòng COVID-19",
+        rows=rows,
+        signer_caption=["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"],
+        signer_name="Nguyễn Văn Hùng",
+        recipients=["- UBND Quận Ninh Kiều;", "- Trung tâm Y tế Quận Ninh Kiều;", "- Lưu: VT."],
+        draft=draft,
+        approved_note=None if draft else APPROVED_NOTE,
+    )
+
+
+@pytest.fixture(scope="module")
+def rows() -> list[ListRow]:
+    return make_rows(70)
+
+
+@pytest.fixture(scope="module")
+def draft(rows) -> bytes:
+    # Parts of two pages: several WeasyPrint documents, rendered in worker processes, merged.
+    return render_pdf(make_document(rows, draft=True), pages_per_part=2)
+
+
+@pytest.fixture(scope="module")
+def approved(rows) -> bytes:
+    return render_pdf(make_document(rows, draft=False))
+
+
+def page_texts(pdf: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def test_heading_has_the_motto_the_ward_the_number_and_the_title(draft):
+    first = page_texts(draft)[0]
+    for text in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
+                 "ỦY BAN NHÂN DÂN", "PHƯỜNG CÁI KHẾ", "Số: 12/DS-UBND",
+                 "Cái Khế, ngày 05 tháng 01 năm 2022", "DANH SÁCH"):
+        assert text in first
+
+
+def test_every_resident_is_printed_with_diacritics_intact(draft, approved, rows):
+    for pdf in (draft, approved):
+        text = "\n".join(page_texts(pdf))
+        for row in rows:
+            assert row.full_name in text
+
+
+def test_a_name_with_markup_is_printed_as_text(approved):
+    assert SCRIPT_NAME in "\n".join(page_texts(approved))
+
+
+def test_the_list_runs_over_several_pages_each_with_the_table_header(draft, approved):
+    for pdf in (draft, approved):
+        texts = page_texts(pdf)
+        assert len(texts) >= 3
+        for text in texts[1:]:
+            assert "Họ và tên" in text and "Địa chỉ" in text and "Lý do" in text
+
+
+def test_every_page_is_numbered_out_of_the_total(draft, approved):
+    for pdf in (draft, approved):
+        texts = page_texts(pdf)
+        total = len(texts)
+        for number, text in enumerate(texts, start=1):
+            assert f"Trang {number}/{total}" in text
+        assert "Trang 1/" in texts[0] and f"Trang {total}/{total}" in texts[-1]
+
+
+def test_hamlets_have_subtotals_and_the_list_a_total(draft, rows):
+    text = "\n".join(page_texts(draft))
+    for hamlet in HAMLETS:
+        count = sum(row.hamlet == hamlet for row in rows)
+        assert f"Cộng {hamlet}: {count} người" in text
+        assert len(re.findall(rf"\b{hamlet}\b", text)) >= 2  # its heading and its subtotal
+    assert f"Tổng cộng: {len(rows)} người" in text
+
+
+def test_the_signature_closes_the_list_beside_the_recipients(draft):
+    last = page_texts(draft)[-1]
+    for text in ("Nơi nhận:", "- Lưu: VT.", "TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH",
+                 "PHÓ CHỦ TỊCH", "Nguyễn Văn Hùng"):
+        assert text in last
+    # The last page carries rows of the table too, never the signature alone.
+    assert "Họ và tên" in last and "Tổng cộng" in last
+
+
+def test_a_draft_is_marked_on_every_page(draft):
+    for text in page_texts(draft):
+        assert "DỰ THẢO" in text
+    assert APPROVED_NOTE not in "\n".join(page_texts(draft))
+
+
+def test_an_approved_list_is_unmarked_and_shows_its_approval(approved):
+    texts = page_texts(approved)
+    assert not any("DỰ THẢO" in text for text in texts)
+    assert all(APPROVED_NOTE in text for text in texts)
+
+
+def test_fonts_are_tinos_and_embedded_once(draft):
+    reader = PdfReader(io.BytesIO(draft))
+    names, files = set(), set()
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            names.add(str(font["/BaseFont"]))
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+            embedded = [key for key in ("/FontFile", "/FontFile2", "/FontFile3")
+                        if key in descriptor]
+            assert embedded, f"{font['/BaseFont']} is not embedded"
+            files.add(descriptor.raw_get(embedded[0]).idnum)
+    assert names and all("+Tinos" in name for name in names), names
+    # Regular, bold and italic, Latin and Vietnamese: each file once, whatever the parts.
+    assert {"Tinos", "Tinos-Bold", "Tinos-Italic", "Tinos-Vietnamese"} <= {
+        name.split("+", 1)[1] for name in names}
+    assert len(files) <= 8
+
+
+def test_the_same_list_gives_the_same_file(rows):
+    document = make_document(rows, draft=False)
+    first, second = render_pdf(document), render_pdf(document)
+    assert page_texts(first) == page_texts(second)
+    assert first == second
+
+
+def test_parts_fill_the_pages_planned_for_them(rows, approved):
+    document = make_document(rows, draft=False)
+    planned = sum(part.pages for part in plan_parts(document))
+    assert len(PdfReader(io.BytesIO(approved)).pages) == planned
+    # One page per part: each part must fit its page exactly, or the numbers would be off.
+    one_page_parts = plan_parts(document, pages_per_part=1)
+    assert all(part.pages == 1 for part in one_page_parts)
+    assert len(one_page_parts) == planned
+
+
+def test_an_empty_list_still_renders(rows):
+    document = make_document([], draft=True)
+    texts = page_texts(render_pdf(document))
+    assert len(texts) == 1 and "Tổng cộng: 0 người" in texts[0] and "Trang 1/1" in texts[0]
