@@ -121,10 +121,11 @@ def register_templating(app: Flask) -> None:
     from portal.campaigns.rules import age_in_campaign
     from portal.residents.identity import mask_id_number
     from portal.visits.models import Outcome
+    from portal.visits.outcomes import CLOSED
 
     labels.register(app)
     app.jinja_env.globals.update(htmx_config=HTMX_CONFIG, Outcome=Outcome, can=can, Action=Action,
-                                 new_uuid=lambda: str(uuid.uuid4()))
+                                 new_uuid=lambda: str(uuid.uuid4()), CLOSED_STANDINGS=CLOSED)
 
     @app.template_filter("masked")
     def masked(value) -> str:

@@ -56,8 +56,9 @@ def get_in_scope_or_404(model, object_id: int, user):
             hamlets_in_scope(user).where(AdministrativeUnit.id == obj.resident.hamlet_id)
         )
     elif model is ComplianceList:
-        allowed = db.session.scalar(units_in_scope(user).where(
-            AdministrativeUnit.id == obj.commune_id))
+        allowed = db.session.scalar(
+            lists_in_scope(user).where(ComplianceList.id == obj.id).with_only_columns(ComplianceList.id)
+        )
     elif model is User:
         allowed = db.session.scalar(users_in_scope(user).where(User.id == obj.id))
     else:
@@ -100,7 +101,11 @@ def users_in_scope(user) -> Select:
 
 
 def lists_in_scope(user) -> Select:
-    """Compliance lists of the communes within the user's unit."""
-    from portal.lists.models import ComplianceList
+    """Compliance lists of the communes within the user's unit; a clerk files approved ones only."""
+    from portal.auth.models import Role
+    from portal.lists.models import ComplianceList, ListState
 
-    return select(ComplianceList).where(ComplianceList.commune_id.in_(units_in_scope(user)))
+    statement = select(ComplianceList).where(ComplianceList.commune_id.in_(units_in_scope(user)))
+    if user.role is Role.CLERK:
+        statement = statement.where(ComplianceList.state == ListState.APPROVED)
+    return statement

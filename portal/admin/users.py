@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from portal.audit.log import record
+from portal.auth.accounts import is_valid_username
 from portal.auth.models import Role, User, new_session_token
 from portal.auth.passwords import hash_password, password_problems
 from portal.extensions import db
@@ -140,7 +141,7 @@ def _unit_problem(actor: User, role: Role | None, code: str, unit: Administrativ
 def _check_username(username: str, errors: dict[str, list[str]]) -> str:
     """The same rule as the command line: letters, digits, '.' or '_', unique ignoring case."""
     username = (username or "").strip()
-    if not username or len(username) > 64 or not username.replace("_", "").replace(".", "").isalnum():
+    if not is_valid_username(username):
         errors.setdefault("username", []).append(
             _("Use letters, digits, '.' or '_' only, at most 64 characters."))
     elif db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):

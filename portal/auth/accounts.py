@@ -11,6 +11,11 @@ from portal.extensions import db
 from portal.units.models import AdministrativeUnit
 
 
+def is_valid_username(username: str) -> bool:
+    """Letters, digits, '.' or '_', at most 64: the rule for the command line and the screens."""
+    return 0 < len(username) <= 64 and username.replace("_", "").replace(".", "").isalnum()
+
+
 class AccountError(ValueError):
     """An account could not be created; the message says why."""
 
@@ -29,7 +34,7 @@ def create_user(
     password_hash lets bulk callers (the demo) hash a shared password once.
     """
     username = username.strip()
-    if not username or len(username) > 64 or not username.replace("_", "").replace(".", "").isalnum():
+    if not is_valid_username(username):
         raise AccountError(
             f"Invalid user name {username!r}: use letters, digits, '.' or '_', at most 64."
         )

@@ -73,8 +73,6 @@ def index():
     statement = lists_in_scope(current_user)
     if state in {s.value for s in ListState}:
         statement = statement.where(ComplianceList.state == ListState(state))
-    if current_user.role.value == "clerk":
-        statement = statement.where(ComplianceList.state == ListState.APPROVED)
     found = db.session.scalars(statement.order_by(
         (ComplianceList.state != ListState.SUBMITTED), ComplianceList.submitted_at.desc()
     ).limit(200)).all()
@@ -85,10 +83,7 @@ def index():
 @requires(Action.VIEW_LISTS)
 def show(list_id: int):
     """One version of a list: its rows, its counts, its timeline, and the review for the district."""
-    compliance_list = get_in_scope_or_404(ComplianceList, list_id, current_user)
-    if current_user.role.value == "clerk" and compliance_list.state is not ListState.APPROVED:
-        abort(404)  # clerks file approved lists only
-    return _show_page(compliance_list)
+    return _show_page(get_in_scope_or_404(ComplianceList, list_id, current_user))
 
 
 def _show_page(compliance_list: ComplianceList, error: str | None = None, status: int = 200):

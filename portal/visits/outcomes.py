@@ -33,6 +33,9 @@ class Standing(enum.StrEnum):
     ABSENT = "absent"
 
 
+# Standings for which a visit has nothing left to record: out of the campaign's population.
+CLOSED = frozenset({Standing.LEFT, Standing.NOT_TARGETED})
+
 # Standings that still need someone to go back, and so sort first on the walk.
 NEEDS_VISIT = frozenset({
     Standing.TO_VISIT, Standing.ABSENT, Standing.DEFERRAL_ENDED, Standing.WILLING,
