@@ -174,6 +174,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.admin.routes import bp as admin_bp
     from portal.audit.routes import bp as audit_bp
     from portal.auth.routes import bp as auth_bp
+    from portal.jobs.routes import bp as jobs_bp
     from portal.lists.routes import bp as lists_bp
     from portal.main.routes import bp as main_bp
     from portal.residents.routes import bp as residents_bp
@@ -182,6 +183,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(jobs_bp)
     app.register_blueprint(lists_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(residents_bp)
@@ -199,6 +201,8 @@ def register_cli(app: Flask) -> None:
     """Add the portal's commands to `flask`."""
     from portal.auth.cli import users_cli
     from portal.demo.cli import seed_demo_command
+    from portal.jobs.cli import jobs_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(jobs_cli)

@@ -46,6 +46,10 @@ def from_environment(instance_path: str) -> dict:
         "DEBUG": _bool("FLASK_DEBUG"),
         # Reverse proxies in front (nginx: 1): their X-Forwarded-For gives the client's address.
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", 0)),
+        # Jobs (list files, imports) go to RQ on this Redis; without it, to a thread.
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        # An unfinished job older than this is taken for dead and may be started again.
+        "JOB_TIMEOUT": int(os.environ.get("JOB_TIMEOUT_SECONDS", 30 * 60)),
         # Login throttling counts failures here: shared by every worker on Redis.
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
         "RATELIMIT_KEY_PREFIX": "tungnha",

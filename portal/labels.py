@@ -129,7 +129,21 @@ AUDIT_ACTION = {
     "list.submit": _l("List submitted"),
     "list.approve": _l("List approved"),
     "list.return": _l("List returned"),
+    "list.download": _l("List downloaded"),
 }
+
+# What a running job is doing (portal.jobs), shown above its progress bar.
+JOB_STAGE = {
+    "queued": _l("Waiting for its turn"),
+    "started": _l("Starting"),
+    "reading": _l("Reading the list"),
+    "pdf": _l("Making the PDF"),
+    "xlsx": _l("Making the Excel file"),
+    "csv": _l("Making the CSV file"),
+    "done": _l("Done"),
+}
+
+FILE_FORMAT = {"pdf": _l("PDF (to sign and file)"), "xlsx": _l("Excel"), "csv": _l("CSV")}
 
 
 def register(app) -> None:
@@ -137,5 +151,6 @@ def register(app) -> None:
     app.jinja_env.globals.update(
         ROLE_LABEL=ROLE, LEVEL_LABEL=LEVEL, DOSE_LABEL=DOSE, OUTCOME_LABEL=OUTCOME, REFUSAL_LABEL=REFUSAL_REASON, CATEGORY_LABEL=SCREENING_CATEGORY,
         STANDING_LABEL=STANDING, FOLLOW_UP_LABEL=FOLLOW_UP, AUDIT_ACTION_LABEL=AUDIT_ACTION,
-        REASON_LABEL=COMPLIANCE_REASON, LIST_STATE_LABEL=LIST_STATE,
+        REASON_LABEL=COMPLIANCE_REASON, LIST_STATE_LABEL=LIST_STATE, JOB_STAGE_LABEL=JOB_STAGE,
+        FILE_FORMAT_LABEL=FILE_FORMAT,
     )

@@ -3,7 +3,10 @@
 from portal.audit.models import AuditEvent
 from portal.auth.models import Role, User, user_hamlets
 from portal.campaigns.models import Campaign
-from portal.lists.models import ComplianceList, ComplianceListRow, ComplianceReason, ListState
+from portal.jobs.models import Job, JobState
+from portal.lists.models import (
+    ComplianceList, ComplianceListRow, ComplianceReason, ListFile, ListState,
+)
 from portal.residents.models import (
     Dose, DoseKind, Household, RecordSource, Resident, ResidentSearchTerm, ResidentStatus, Sex,
 )
@@ -12,7 +15,7 @@ from portal.visits.models import Outcome, RefusalReason, ScreeningCategory, Visi
 
 __all__ = [
     "AdministrativeUnit", "AuditEvent", "Campaign", "ComplianceList", "ComplianceListRow",
-    "ComplianceReason", "Dose", "DoseKind", "Household", "ListState", "Outcome", "RecordSource",
+    "ComplianceReason", "Dose", "DoseKind", "Household", "Job", "JobState", "ListFile", "ListState", "Outcome", "RecordSource",
     "RefusalReason", "Resident", "ResidentSearchTerm", "ResidentStatus", "Role", "ScreeningCategory", "Sex",
     "UnitLevel", "User", "Visit", "user_hamlets",
 ]

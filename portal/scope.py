@@ -109,3 +109,22 @@ def lists_in_scope(user) -> Select:
     if user.role is Role.CLERK:
         statement = statement.where(ComplianceList.state == ListState.APPROVED)
     return statement
+
+
+def get_job_in_scope_or_404(job_id: str, user):
+    """A job if what it works on lies within the user's scope (a list: as the list); else 404."""
+    from flask import abort
+
+    from portal.extensions import db
+    from portal.jobs.models import Job
+    from portal.lists.models import ComplianceList
+
+    job = db.session.get(Job, job_id) if len(job_id) == 36 else None
+    if job is None:
+        abort(404)
+    if job.subject_type == "list":
+        get_in_scope_or_404(ComplianceList, job.subject_id, user)
+    elif not (job.created_by_id == user.id or (job.unit_id is not None and db.session.scalar(
+            units_in_scope(user).where(AdministrativeUnit.id == job.unit_id)))):
+        abort(404)
+    return job

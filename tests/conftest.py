@@ -76,6 +76,9 @@ def app(database_url, tmp_path):
     )
     app.test_client_class = CsrfClient
     yield app
+    from portal.jobs.runner import join_threads
+
+    join_threads()  # a job a test started must not write into the next test's tables
     with app.app_context():
         db.session.remove()
         _empty_all_tables()

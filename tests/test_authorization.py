@@ -15,6 +15,7 @@ from sqlalchemy import select
 from portal.access import PERMISSIONS, Action
 from portal.auth.models import Role, User
 from portal.extensions import db
+from portal.jobs.models import Job, JobState
 from portal.lists.models import ComplianceList, ListState
 from portal.visits.models import Outcome, Visit
 
@@ -50,6 +51,11 @@ ROUTES = {
     "lists.show": (Action.VIEW_LISTS, "list"),
     "lists.approve_list": (Action.REVIEW_LIST, "list"),
     "lists.return_list": (Action.REVIEW_LIST, "list"),
+    "lists.list_files": (Action.DOWNLOAD_LISTS, "list"),
+    "lists.prepare_files": (Action.DOWNLOAD_LISTS, "list"),
+    "lists.download": (Action.DOWNLOAD_LISTS, "list"),
+    # Whoever may see what a job works on may watch its progress (tests/test_list_files.py).
+    "jobs.progress": (LOGIN, "job"),
 }
 # Only the visit's author may undo it (the fixture's visits are the screener's): others get 403.
 AUTHOR_ONLY = {"visits.undo"}
@@ -104,6 +110,12 @@ def objects(app, world):
             db.session.add(approved)
             db.session.flush()
             lists[code] = approved.id
+        jobs = {}
+        for code, list_id in lists.items():
+            job = Job(id=f"00000000-0000-4000-8000-0000000{code}", kind="list_files",
+                      subject_type="list", subject_id=list_id, state=JobState.DONE)
+            db.session.add(job)
+            jobs[code] = job.id
         db.session.commit()
         hamlet_of = {key: db.session.get(Resident, world[key]).hamlet_id for key in ("nam", "other")}
     return {
@@ -112,13 +124,14 @@ def objects(app, world):
         "visit": (visits["nam"], visits["other"]),
         "user": (accounts["31117"], accounts["31183"]),
         "list": (lists["31117"], lists["31183"]),
+        "job": (jobs["31117"], jobs["31183"]),
     }
 
 
 def _path(rule, object_id) -> str:
     def fill(match):
         name = match.group(1)
-        return "refusals" if name == "kind" else str(object_id)
+        return {"kind": "refusals", "file_format": "pdf"}.get(name, str(object_id))
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", fill, rule.rule)
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    Boolean, Date, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from portal.extensions import db
 from portal.timeutil import utcnow
@@ -101,3 +103,28 @@ class ComplianceListRow(db.Model):
     deferred_until: Mapped[date | None] = mapped_column(Date)
 
     compliance_list: Mapped[ComplianceList] = relationship(back_populates="rows")
+
+
+class ListFile(db.Model):
+    """A list rendered once as PDF, Excel or CSV, kept byte for byte with its SHA-256.
+
+    final is the approved edition; a list not yet approved has draft files (marked DỰ THẢO),
+    which stay as they were. Every download serves the stored bytes.
+    """
+
+    __tablename__ = "list_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("compliance_lists.id", ondelete="CASCADE"))
+    format: Mapped[str] = mapped_column(String(8))  # "pdf", "xlsx", "csv"
+    final: Mapped[bool] = mapped_column(Boolean)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    # Loaded only when the file is served, never with a listing.
+    content: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    compliance_list: Mapped[ComplianceList] = relationship()
+
+    __table_args__ = (UniqueConstraint("list_id", "format", "final"),)

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, request, url_for
+from datetime import date, datetime, timedelta
+
+from flask import Blueprint, Response, abort, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
 from portal.access import Action, can, requires
 from portal.audit.log import record
 from portal.audit.models import AuditEvent
 from portal.extensions import db
+from portal.campaigns.models import Campaign
+from portal.lists import files
 from portal.lists.compliance import compile_list, counts_by_hamlet, counts_by_reason
-from portal.lists.models import ComplianceList, ListState
+from portal.lists.models import ComplianceList, ComplianceListRow, ListFile, ListState
 from portal.lists.workflow import TransitionRefused, approve, send_back, submit, versions
 from portal.main.dashboard import active_campaign
 from portal.rendering import render
-from portal.scope import get_in_scope_or_404, lists_in_scope
+from portal.scope import communes_in_scope, get_in_scope_or_404, lists_in_scope
 from portal.timeutil import today_local
+from portal.units.models import AdministrativeUnit
 
 bp = Blueprint("lists", __name__)
 
@@ -68,15 +73,78 @@ def submit_list():
 @bp.route("/lists")
 @requires(Action.VIEW_LISTS)
 def index():
-    """Lists of the communes in scope, those waiting for review first; filter by state."""
-    state = request.args.get("state", "")
+    """Lists of the communes in scope, those waiting for review first.
+
+    Filtered by state, campaign, commune and date (the day it was approved, or submitted if
+    it has not been); a clerk, who sees approved lists only, downloads their files from here.
+    """
+    args = request.args
     statement = lists_in_scope(current_user)
+    state = args.get("state", "")
     if state in {s.value for s in ListState}:
         statement = statement.where(ComplianceList.state == ListState(state))
+    campaign_id = _positive_int(args.get("campaign"))
+    if campaign_id:
+        statement = statement.where(ComplianceList.campaign_id == campaign_id)
+    commune_id = _positive_int(args.get("commune"))
+    if commune_id:
+        statement = statement.where(ComplianceList.commune_id == commune_id)
+    day = case((ComplianceList.state == ListState.APPROVED, ComplianceList.reviewed_at),
+               else_=ComplianceList.submitted_at)
+    since, until = _day(args.get("since")), _day(args.get("until"))
+    if since:
+        statement = statement.where(day >= _utc_start(since))
+    if until:
+        statement = statement.where(day < _utc_start(until + timedelta(days=1)))
     found = db.session.scalars(statement.order_by(
-        (ComplianceList.state != ListState.SUBMITTED), ComplianceList.submitted_at.desc()
+        (ComplianceList.state != ListState.SUBMITTED), day.desc(), ComplianceList.id.desc()
     ).limit(200)).all()
-    return render("lists/index.html", block="rows", lists=found, state=state, states=list(ListState))
+    ready = _ready_files(found) if can(current_user, Action.DOWNLOAD_LISTS) else {}
+    sizes = dict(db.session.execute(
+        select(ComplianceListRow.list_id, func.count()).where(
+            ComplianceListRow.list_id.in_([item.id for item in found])
+        ).group_by(ComplianceListRow.list_id)
+    ).all()) if found else {}
+    in_scope = lists_in_scope(current_user).subquery()
+    campaigns = db.session.scalars(select(Campaign).where(
+        Campaign.id.in_(select(in_scope.c.campaign_id))).order_by(Campaign.starts_on.desc())).all()
+    communes = db.session.scalars(select(AdministrativeUnit).where(
+        AdministrativeUnit.id.in_(communes_in_scope(current_user))
+    ).order_by(AdministrativeUnit.name)).all()
+    return render("lists/index.html", block="rows", lists=found, ready=ready, sizes=sizes,
+                  states=list(ListState),
+                  campaigns=campaigns, communes=communes,
+                  chosen={"state": state, "campaign": campaign_id, "commune": commune_id,
+                          "since": since, "until": until})
+
+
+def _positive_int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and 0 < int(value) < 2**63 else None
+
+
+def _day(value: str | None) -> date | None:
+    """A date from a filter (yyyy-mm-dd, as a date input sends it); anything else is no filter."""
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _utc_start(day: date) -> datetime:
+    """Midnight in Vietnam (UTC+7) as the naive UTC time the database holds."""
+    return datetime(day.year, day.month, day.day) - timedelta(hours=7)
+
+
+def _ready_files(lists: list[ComplianceList]) -> dict[int, dict[str, ListFile]]:
+    """For each list, its stored files of the current edition, by format."""
+    if not lists:
+        return {}
+    final = {item.id: files.is_final(item) for item in lists}
+    ready: dict[int, dict[str, ListFile]] = {}
+    for stored in db.session.scalars(select(ListFile).where(ListFile.list_id.in_(final))):
+        if stored.final == final[stored.list_id]:
+            ready.setdefault(stored.list_id, {})[stored.format] = stored
+    return ready
 
 
 @bp.route("/lists/<int:list_id>")
@@ -105,7 +173,56 @@ def _show_page(compliance_list: ComplianceList, error: str | None = None, status
     return render("lists/show.html", status=status, lst=compliance_list, timeline=timeline,
                   by_reason=reasons, by_hamlet=hamlets, error=error,
                   can_review=can(current_user, Action.REVIEW_LIST)
-                  and compliance_list.state is ListState.SUBMITTED)
+                  and compliance_list.state is ListState.SUBMITTED,
+                  **_files_context(compliance_list))
+
+
+def _files_context(compliance_list: ComplianceList) -> dict:
+    if not can(current_user, Action.DOWNLOAD_LISTS):
+        return {"ready": None, "job": None}
+    return {"ready": files.stored_files(compliance_list),
+            "job": files.job_under_way(compliance_list)}
+
+
+@bp.route("/lists/<int:list_id>/files")
+@requires(Action.DOWNLOAD_LISTS)
+def list_files(list_id: int):
+    """The list's download links, or the progress of their rendering (an HTMX fragment)."""
+    compliance_list = get_in_scope_or_404(ComplianceList, list_id, current_user)
+    return render("lists/_files.html", block="files", lst=compliance_list,
+                  **_files_context(compliance_list))
+
+
+@bp.route("/lists/<int:list_id>/files", methods=["POST"])
+@requires(Action.DOWNLOAD_LISTS)
+def prepare_files(list_id: int):
+    """Start rendering the files the list lacks; the page then polls the job."""
+    compliance_list = get_in_scope_or_404(ComplianceList, list_id, current_user)
+    files.prepare(compliance_list, current_user)
+    if request.htmx:
+        return list_files(list_id)
+    return redirect(url_for("lists.show", list_id=list_id, _anchor="files"))
+
+
+@bp.route("/lists/<int:list_id>/download/<any(pdf, xlsx, csv):file_format>")
+@requires(Action.DOWNLOAD_LISTS)
+def download(list_id: int, file_format: str):
+    """The stored file, the same bytes every time; 404 with a way on if not rendered yet."""
+    compliance_list = get_in_scope_or_404(ComplianceList, list_id, current_user)
+    stored = files.stored_file(compliance_list, file_format)
+    if stored is None:
+        return redirect(url_for("lists.show", list_id=list_id, _anchor="files"))
+    record("list.download", "list", compliance_list.id, unit_id=compliance_list.commune_id,
+           after={"format": file_format, "sha256": stored.sha256, "final": stored.final})
+    db.session.commit()
+    name = files.file_name(compliance_list, file_format)
+    return Response(stored.content, mimetype=files.MEDIA_TYPES[file_format], headers={
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "ETag": f'"{stored.sha256}"',
+        "Content-Length": str(stored.size),
+        # Personal data: no cache keeps a copy (the security headers' default, said here too).
+        "Cache-Control": "no-store",
+    })
 
 
 @bp.route("/lists/<int:list_id>/approve", methods=["POST"])
@@ -118,6 +235,7 @@ def approve_list(list_id: int):
         db.session.rollback()
         return _show_page(compliance_list, error=str(refused), status=422)
     db.session.commit()
+    files.prepare(compliance_list, current_user)  # the clerk finds the approved files ready
     return redirect(url_for("lists.show", list_id=compliance_list.id))
 
 

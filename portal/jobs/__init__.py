@@ -1,0 +1,1 @@
+"""Slow work off the request: list files now, imports next. See runner.py."""

@@ -1,0 +1,55 @@
+"""A job: slow work (a list's PDF, an import) done off the request, with its progress."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.timeutil import utcnow
+from portal.units.models import str_enum
+
+
+class JobState(enum.StrEnum):
+    """Where a job stands."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Job(db.Model):
+    """One piece of slow work; its id is a random UUID, its subject what it works on."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    # What the job works on ("list", 12): scope checks and "is one already running?".
+    subject_type: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("administrative_units.id", ondelete="SET NULL"), index=True
+    )
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    state: Mapped[JobState] = mapped_column(str_enum(JobState), default=JobState.QUEUED)
+    progress: Mapped[int] = mapped_column(Integer, default=0)  # percent
+    # What it is doing now, a key of portal.labels.JOB_STAGE.
+    stage: Mapped[str | None] = mapped_column(String(40))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()
+
+    created_by = relationship("User")
+
+    __table_args__ = (db.Index("ix_jobs_subject", "subject_type", "subject_id"),)
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (JobState.DONE, JobState.FAILED)

@@ -1,0 +1,81 @@
+"""A list's rows as Excel and as CSV, every text cell through portal.exports.spreadsheet_safe."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from portal.exports import spreadsheet_safe
+from portal.lists.pdf import ListDocument
+
+# The document is Vietnamese by law whatever the screen's language, as the PDF is.
+COLUMNS = ("STT", "Thôn/Khu vực", "Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD/CMND",
+           "Địa chỉ", "Số mũi đã tiêm", "Lý do", "Ghi chú")
+WIDTHS = (6, 16, 26, 12, 9, 16, 34, 9, 26, 40)
+
+
+def table(document: ListDocument) -> list[tuple]:
+    """The rows as cells, numbered, in the columns of COLUMNS."""
+    return [
+        (number, row.hamlet, row.full_name, row.birth, row.sex, row.id_number_masked,
+         row.address, row.doses, row.reason, row.detail)
+        for number, row in enumerate(document.rows, 1)
+    ]
+
+
+def csv_bytes(document: ListDocument) -> bytes:
+    """UTF-8 with a byte-order mark, so that Excel opens it with its accents; CRLF lines."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    writer.writerows([spreadsheet_safe(cell) for cell in row] for row in table(document))
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def xlsx_bytes(document: ListDocument) -> bytes:
+    """A workbook of one sheet: the heading lines, then the table with its header frozen."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Danh sách")
+    for index, width in enumerate(WIDTHS, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    heading = 4 + (1 if document.draft else 0)
+    sheet.freeze_panes = f"A{heading + 1}"
+    sheet.print_title_rows = f"{heading}:{heading}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = "9"  # A4 (Worksheet.PAPERSIZE_A4)
+
+    bold = Font(bold=True)
+    thin = Side(style="thin")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    wrap = Alignment(wrap_text=True, vertical="top")
+
+    def cell(value, *, font=None, border=None, alignment=None):
+        item = WriteOnlyCell(sheet, value=spreadsheet_safe(value))
+        if font:
+            item.font = font
+        if border:
+            item.border = border
+        if alignment:
+            item.alignment = alignment
+        return item
+
+    issuer = " ".join(line.strip() for line in document.issuing_body.splitlines() if line.strip())
+    sheet.append([cell(issuer, font=bold)])
+    sheet.append([cell(f"{document.title} {document.subject}", font=bold)])
+    sheet.append([cell(document.place_and_date)])
+    if document.draft:
+        sheet.append([cell("DỰ THẢO", font=Font(bold=True, color="BB0000"))])
+    sheet.append([cell(name, font=bold, border=box, alignment=wrap) for name in COLUMNS])
+    for row in table(document):
+        sheet.append([cell(value, border=box, alignment=wrap) for value in row])
+    if document.approved_note:
+        sheet.append([])
+        sheet.append([cell(document.approved_note)])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
