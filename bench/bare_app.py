@@ -1,4 +1,5 @@
-"""The naive-render baseline: the portal plus /bare, the screener's home page from frozen data.
+"""The baselines: the portal plus /bare, the screener's home page from frozen data, and
+/bare-file, a stored list file read with one statement.
 
 gunicorn serves it as `bench.bare_app:app`. The app is the portal's own (same templates,
 Jinja set-up, Babel, CSRF, hooks), so the only work /bare skips is what the home page adds
@@ -74,7 +75,18 @@ def create_bare_app() -> Flask:
         """The screener's home page from the frozen context: no login, no session, no query."""
         return render(TEMPLATE, **context)
 
+    def bare_file(file_id: int):
+        """A stored list file's bytes, read with one statement: the download's baseline."""
+        from flask import Response
+        from sqlalchemy import text
+
+        with db.engine.connect() as connection:
+            content = connection.scalar(text("SELECT content FROM list_files WHERE id = :id"),
+                                        {"id": file_id})
+        return Response(bytes(content), mimetype="application/pdf")
+
     app.add_url_rule("/bare", endpoint="bare", view_func=bare)
+    app.add_url_rule("/bare-file/<int:file_id>", endpoint="bare_file", view_func=bare_file)
     return app
 
 

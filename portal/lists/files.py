@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import undefer
 
 from portal.extensions import db
 from portal.jobs.models import Job
@@ -48,7 +49,10 @@ def stored_files(compliance_list: ComplianceList) -> dict[str, ListFile]:
 
 
 def stored_file(compliance_list: ComplianceList, file_format: str) -> ListFile | None:
-    return stored_files(compliance_list).get(file_format)
+    """One stored file of the list's current edition, its bytes loaded with it."""
+    return db.session.scalar(select(ListFile).options(undefer(ListFile.content)).where(
+        ListFile.list_id == compliance_list.id, ListFile.final == is_final(compliance_list),
+        ListFile.format == file_format))
 
 
 def prepare(compliance_list: ComplianceList, user) -> Job | None:
