@@ -20,7 +20,7 @@ def _extract(tmp_path) -> set[str]:
     with pot.open("rb") as handle:
         found = {m.id for m in read_po(handle) if m.id}
     # An extraction that finds nothing (a babel.cfg whose paths no longer match) proves nothing.
-    assert len(found) > 500, f"only {len(found)} messages extracted: check babel.cfg"
+    assert len(found) > 300, f"only {len(found)} messages extracted: check babel.cfg"
     assert "Log out" in found and "Approve" in found
     return found
 

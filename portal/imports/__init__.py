@@ -1,0 +1,1 @@
+"""Imports of the police population register and of dose records from spreadsheets."""
