@@ -130,6 +130,10 @@ AUDIT_ACTION = {
     "list.approve": _l("List approved"),
     "list.return": _l("List returned"),
     "list.download": _l("List downloaded"),
+    "import.upload": _l("File uploaded for import"),
+    "import.run": _l("File imported"),
+    "dose.unmatched_view": _l("Looked at the doses to match by hand"),
+    "dose.match": _l("Dose matched by hand"),
 }
 
 # What a running job is doing (portal.jobs), shown above its progress bar.
@@ -140,8 +144,31 @@ JOB_STAGE = {
     "pdf": _l("Making the PDF"),
     "xlsx": _l("Making the Excel file"),
     "csv": _l("Making the CSV file"),
+    "importing": _l("Checking and importing the rows"),
     "done": _l("Done"),
 }
+
+# The fields an import maps columns to (portal/imports/reading.py).
+IMPORT_FIELD = {
+    "full_name": _l("Full name"),
+    "birth_date": _l("Date of birth"),
+    "sex": _l("Sex"),
+    "id_number": _l("ID number (CCCD/CMND)"),
+    "phone": _l("Phone"),
+    "address": _l("Address"),
+    "hamlet": _l("Hamlet"),
+    "household_code": _l("Household code"),
+    "dose": _l("Dose"),
+    "vaccine": _l("Vaccine"),
+    "date": _l("Date of the dose"),
+    "site": _l("Where it was given"),
+}
+
+IMPORT_KIND = {"residents": _l("Residents (population register)"),
+               "doses": _l("Doses (national vaccination platform)")}
+
+IMPORT_STATE = {"uploaded": _l("Columns to map"), "running": _l("Importing"),
+                "done": _l("Imported"), "failed": _l("Failed")}
 
 FILE_FORMAT = {"pdf": _l("PDF (to sign and file)"), "xlsx": _l("Excel"), "csv": _l("CSV")}
 
@@ -152,5 +179,6 @@ def register(app) -> None:
         ROLE_LABEL=ROLE, LEVEL_LABEL=LEVEL, DOSE_LABEL=DOSE, OUTCOME_LABEL=OUTCOME, REFUSAL_LABEL=REFUSAL_REASON, CATEGORY_LABEL=SCREENING_CATEGORY,
         STANDING_LABEL=STANDING, FOLLOW_UP_LABEL=FOLLOW_UP, AUDIT_ACTION_LABEL=AUDIT_ACTION,
         REASON_LABEL=COMPLIANCE_REASON, LIST_STATE_LABEL=LIST_STATE, JOB_STAGE_LABEL=JOB_STAGE,
-        FILE_FORMAT_LABEL=FILE_FORMAT,
+        FILE_FORMAT_LABEL=FILE_FORMAT, IMPORT_FIELD_LABEL=IMPORT_FIELD, IMPORT_KIND_LABEL=IMPORT_KIND,
+        IMPORT_STATE_LABEL=IMPORT_STATE,
     )

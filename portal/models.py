@@ -3,6 +3,7 @@
 from portal.audit.models import AuditEvent
 from portal.auth.models import Role, User, user_hamlets
 from portal.campaigns.models import Campaign
+from portal.imports.models import Import, ImportKind, ImportMapping, ImportState, UnmatchedDose
 from portal.jobs.models import Job, JobState
 from portal.lists.models import (
     ComplianceList, ComplianceListRow, ComplianceReason, ListFile, ListState,
@@ -15,7 +16,7 @@ from portal.visits.models import Outcome, RefusalReason, ScreeningCategory, Visi
 
 __all__ = [
     "AdministrativeUnit", "AuditEvent", "Campaign", "ComplianceList", "ComplianceListRow",
-    "ComplianceReason", "Dose", "DoseKind", "Household", "Job", "JobState", "ListFile", "ListState", "Outcome", "RecordSource",
+    "ComplianceReason", "Dose", "DoseKind", "Household", "Import", "ImportKind", "ImportMapping", "ImportState", "Job", "JobState", "ListFile", "ListState", "Outcome", "RecordSource",
     "RefusalReason", "Resident", "ResidentSearchTerm", "ResidentStatus", "Role", "ScreeningCategory", "Sex",
-    "UnitLevel", "User", "Visit", "user_hamlets",
+    "UnitLevel", "UnmatchedDose", "User", "Visit", "user_hamlets",
 ]

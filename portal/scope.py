@@ -36,6 +36,7 @@ def get_in_scope_or_404(model, object_id: int, user):
 
     from portal.auth.models import User
     from portal.extensions import db
+    from portal.imports.models import Import
     from portal.lists.models import ComplianceList
     from portal.residents.models import Household, Resident
     from portal.visits.models import Visit
@@ -61,6 +62,8 @@ def get_in_scope_or_404(model, object_id: int, user):
         )
     elif model is User:
         allowed = db.session.scalar(users_in_scope(user).where(User.id == obj.id))
+    elif model is Import:
+        allowed = db.session.scalar(communes_in_scope(user).where(AdministrativeUnit.id == obj.commune_id))
     else:
         raise TypeError(f"no scope rule for {model.__name__}")
     if not allowed:
@@ -111,6 +114,13 @@ def lists_in_scope(user) -> Select:
     return statement
 
 
+def imports_in_scope(user) -> Select:
+    """Imports into the communes within the user's unit."""
+    from portal.imports.models import Import
+
+    return select(Import).where(Import.commune_id.in_(communes_in_scope(user)))
+
+
 def get_job_in_scope_or_404(job_id: str, user):
     """A job if what it works on lies within the user's scope (a list: as the list); else 404."""
     from flask import abort
@@ -124,6 +134,10 @@ def get_job_in_scope_or_404(job_id: str, user):
         abort(404)
     if job.subject_type == "list":
         get_in_scope_or_404(ComplianceList, job.subject_id, user)
+    elif job.subject_type == "import":
+        from portal.imports.models import Import
+
+        get_in_scope_or_404(Import, job.subject_id, user)
     elif not (job.created_by_id == user.id or (job.unit_id is not None and db.session.scalar(
             units_in_scope(user).where(AdministrativeUnit.id == job.unit_id)))):
         abort(404)

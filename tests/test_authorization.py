@@ -15,6 +15,7 @@ from sqlalchemy import select
 from portal.access import PERMISSIONS, Action
 from portal.auth.models import Role, User
 from portal.extensions import db
+from portal.imports.models import Import, ImportKind, ImportState, UnmatchedDose
 from portal.jobs.models import Job, JobState
 from portal.lists.models import ComplianceList, ListState
 from portal.visits.models import Outcome, Visit
@@ -54,6 +55,13 @@ ROUTES = {
     "lists.list_files": (Action.DOWNLOAD_LISTS, "list"),
     "lists.prepare_files": (Action.DOWNLOAD_LISTS, "list"),
     "lists.download": (Action.DOWNLOAD_LISTS, "list"),
+    "imports.index": (Action.IMPORT_DATA, None),
+    "imports.upload": (Action.IMPORT_DATA, None),
+    "imports.show": (Action.IMPORT_DATA, "import"),
+    "imports.start": (Action.IMPORT_DATA, "import"),
+    "imports.report": (Action.IMPORT_DATA, "import"),
+    "imports.unmatched": (Action.IMPORT_DATA, None),
+    "imports.match": (Action.IMPORT_DATA, "unmatched"),
     # Whoever may see what a job works on may watch its progress (tests/test_list_files.py).
     "jobs.progress": (LOGIN, "job"),
 }
@@ -110,6 +118,22 @@ def objects(app, world):
             db.session.add(approved)
             db.session.flush()
             lists[code] = approved.id
+        imports = {}
+        for code in ("31117", "31183"):
+            unit = db.session.scalar(select(AdministrativeUnit).where(AdministrativeUnit.code == code))
+            upload = Import(kind=ImportKind.RESIDENTS, commune_id=unit.id, filename="nk.csv",
+                            sha256="0" * 64, size=1, headers=["Họ và tên"], sample=[],
+                            state=ImportState.DONE, report=b"PK")
+            db.session.add(upload)
+            db.session.flush()
+            imports[code] = upload.id
+            db.session.add(UnmatchedDose(import_id=upload.id, commune_id=unit.id, line=2,
+                                         full_name="Ai Đó", kind="dose_1", vaccine="Pfizer"))
+        db.session.flush()
+        unmatched = dict(db.session.execute(select(Import.commune_id, UnmatchedDose.id).join(
+            UnmatchedDose, UnmatchedDose.import_id == Import.id)).all())
+        unmatched = {code: unmatched[db.session.scalar(select(AdministrativeUnit.id).where(
+            AdministrativeUnit.code == code))] for code in ("31117", "31183")}
         jobs = {}
         for code, list_id in lists.items():
             job = Job(id=f"00000000-0000-4000-8000-0000000{code}", kind="list_files",
@@ -125,6 +149,8 @@ def objects(app, world):
         "user": (accounts["31117"], accounts["31183"]),
         "list": (lists["31117"], lists["31183"]),
         "job": (jobs["31117"], jobs["31183"]),
+        "import": (imports["31117"], imports["31183"]),
+        "unmatched": (unmatched["31117"], unmatched["31183"]),
     }
 
 

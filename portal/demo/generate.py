@@ -18,6 +18,7 @@ from portal.auth.models import User
 from portal.auth.passwords import hash_password
 from portal.campaigns.models import Campaign
 from portal.demo import names
+from portal.bulk import bulk_insert
 from portal.extensions import db
 from portal.residents.models import (
     Dose,
@@ -140,28 +141,13 @@ class _BulkWriter:
     def __init__(self) -> None:
         self.connection = db.session.connection()
         self.dialect = self.connection.dialect
-        marker = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(self.dialect.paramstyle)
-        if self.dialect.name != "postgresql" and marker is None:
+        if self.dialect.name != "postgresql" and self.dialect.paramstyle not in (
+                "qmark", "format", "pyformat"):
             raise DemoError(f"Unsupported database driver parameter style {self.dialect.paramstyle!r}.")
-        self.marker = marker
 
     def insert(self, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
         """Insert rows (tuples in the order of columns) into table, inside the session's transaction."""
-        if not rows:
-            return
-        names_sql = ", ".join(columns)
-        if self.dialect.name == "postgresql":
-            cursor = self.connection.connection.driver_connection.cursor()
-            with cursor.copy(f"COPY {table} ({names_sql}) FROM STDIN") as copy:
-                write_row = copy.write_row
-                for row in rows:
-                    write_row(row)
-            cursor.close()
-        else:
-            values = ", ".join([self.marker] * len(columns))
-            self.connection.exec_driver_sql(
-                f"INSERT INTO {table} ({names_sql}) VALUES ({values})", rows
-            )
+        bulk_insert(table, columns, rows)
 
     def next_id(self, model) -> int:
         """The first free primary key of model's table: ids are assigned here, not read back."""

@@ -12,7 +12,7 @@ from portal.scope import get_job_in_scope_or_404
 bp = Blueprint("jobs", __name__)
 
 # What shows a job's result, by what it works on: the fragment that replaces the progress bar.
-RESULT_VIEWS = {"list": ("lists.list_files", "list_id")}
+RESULT_VIEWS = {"list": ("lists.list_files", "list_id"), "import": ("imports.show", "import_id")}
 
 
 @bp.route("/jobs/<job_id>")

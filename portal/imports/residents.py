@@ -1,0 +1,357 @@
+"""The population register into a commune: check every row, recognise who is already there,
+add or update the rest, and give back the rows that could not be taken with the reason for each.
+
+A person already in the commune is recognised by ID number, else by folded name, birth date
+(or year) and household. Importing the same file twice changes nothing: the second time every
+good row is recognised, and unchanged. The good rows go in even when others are refused; they
+go in all together, in one transaction, so a failure midway leaves nothing half imported.
+
+Everything is read and written in bulk (the commune's residents and households once, inserts
+and updates by the thousand): a row costs its checks, not queries.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import insert, select, update
+
+from portal.bulk import bulk_insert
+from portal.extensions import db
+from portal.imports.reading import Cell, SourceRow, Table, parse_birth_date
+from portal.residents.identity import (
+    InvalidValue, check_birth_date, check_birth_year, clean_id_number, clean_phone,
+)
+from portal.residents.models import (
+    Household, RecordSource, Resident, ResidentSearchTerm, ResidentStatus, Sex,
+)
+from portal.residents.search import name_terms
+from portal.text import fold, normalise_name
+from portal.timeutil import utcnow
+from portal.units.models import AdministrativeUnit, UnitLevel
+
+REQUIRED = ("full_name", "birth_date", "hamlet")
+BATCH = 2_000
+# What a hamlet calls itself, dropped to compare names: "Ấp Mỹ Khánh" is "My Khanh" too.
+HAMLET_KINDS = re.compile(r"^(khu vuc|kv|to dan pho|tdp|khu pho|kp|thon|ap|to|xom|ban|buon|"
+                          r"lang|khom|khu)(?:\b|(?=\d))\.?\s*")
+SEXES = {"nam": Sex.MALE, "male": Sex.MALE, "m": Sex.MALE, "trai": Sex.MALE,
+         "nu": Sex.FEMALE, "female": Sex.FEMALE, "f": Sex.FEMALE, "gai": Sex.FEMALE}
+RESIDENT_COLUMNS = ("hamlet_id", "household_id", "full_name", "name_folded", "birth_date",
+                    "birth_year", "sex", "id_number", "phone", "chronic_condition",
+                    "immunocompromised", "pregnant", "status", "source", "created_at",
+                    "updated_at")
+
+@dataclass
+class Refused:
+    """A row of the file that was not imported, and why."""
+
+    line: int
+    cells: list[Cell]
+    reasons: list[str]
+
+
+@dataclass
+class Result:
+    """What an import did."""
+
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    refused: list[Refused] = field(default_factory=list)
+
+
+@dataclass
+class _Person:
+    """A good row, checked and cleaned, as it would be stored."""
+
+    line: int
+    cells: list[Cell]
+    full_name: str
+    name_folded: str
+    birth_date: date | None
+    birth_year: int
+    sex: Sex
+    id_number: str | None
+    phone: str | None
+    hamlet_id: int
+    household_key: tuple[int, str]  # (hamlet id, code or folded address)
+    household_code: str | None
+    address: str | None
+
+
+def import_residents(table: Table, mapping: dict[str, int], commune: AdministrativeUnit,
+                     today: date, progress: Callable[[float], None] | None = None) -> Result:
+    """Import the table's rows into the commune, columns as mapped; the caller commits."""
+    progress = progress or (lambda share: None)
+    result = Result(total=len(table.rows))
+    hamlets = _hamlets(commune)
+    people: list[_Person] = []
+    seen_ids: dict[str, int] = {}
+    for position, row in enumerate(table.rows):
+        person, reasons = _checked(row, mapping, hamlets, commune, today)
+        if person is not None and person.id_number:
+            if person.id_number in seen_ids:
+                reasons.append(_("The same ID number is on line %(line)s of the file.",
+                                 line=seen_ids[person.id_number]))
+            else:
+                seen_ids[person.id_number] = person.line
+        if reasons:
+            result.refused.append(Refused(row.line, row.cells, reasons))
+        else:
+            people.append(person)
+        if position % 5_000 == 0:
+            progress(0.5 * position / max(1, len(table.rows)))
+    _store(people, commune, hamlets, result, progress)
+    return result
+
+
+# --- checking a row ----------------------------------------------------------------------
+
+
+def _text(cells: list[Cell], mapping: dict[str, int], name: str) -> str | None:
+    index = mapping.get(name)
+    if index is None or index >= len(cells) or cells[index] is None:
+        return None
+    value = cells[index]
+    text = value.strftime("%d/%m/%Y") if isinstance(value, date) else str(value)
+    return text.strip() or None
+
+
+def _checked(row: SourceRow, mapping: dict[str, int], hamlets: dict[str, int],
+             commune: AdministrativeUnit, today: date) -> tuple[_Person | None, list[str]]:
+    """The row as a person to store, or the reasons it cannot be (in the user's language)."""
+    cells = row.cells
+    reasons: list[str] = []
+    name = normalise_name(_text(cells, mapping, "full_name") or "")
+    if not name:
+        reasons.append(_("The full name is empty."))
+    birth_date, birth_year = None, None
+    index = mapping.get("birth_date")
+    raw_birth = cells[index] if index is not None and index < len(cells) else None
+    try:
+        parsed = parse_birth_date(raw_birth)
+        if parsed is None:
+            reasons.append(_("The date of birth is empty."))
+        else:
+            birth_date = check_birth_date(parsed.date, today)
+            birth_year = check_birth_year(parsed.year, today)
+    except InvalidValue as error:
+        reasons.append(str(error))
+    except ValueError:
+        reasons.append(_("“%(value)s” is not a date: write it as dd/mm/yyyy.",
+                         value=_text(cells, mapping, "birth_date")))
+    sex_text = _text(cells, mapping, "sex")
+    sex = SEXES.get(fold(sex_text)) if sex_text else None
+    if sex_text and sex is None:
+        reasons.append(_("“%(value)s” is not a sex: write Nam or Nữ.", value=sex_text))
+    id_number = None
+    try:
+        id_number = clean_id_number(
+            _text(cells, mapping, "id_number"), birth_year,
+            None if sex is None else sex is Sex.FEMALE)
+    except InvalidValue as error:
+        reasons.append(str(error))
+    if sex is None and id_number and len(id_number) == 12:
+        sex = Sex.FEMALE if int(id_number[3]) % 2 else Sex.MALE  # the CCCD says it
+    if sex is None and not sex_text:
+        reasons.append(_("The sex is empty, and no 12-digit ID number tells it."))
+    phone = None
+    try:
+        phone = clean_phone(_text(cells, mapping, "phone"))
+    except InvalidValue as error:
+        reasons.append(str(error))
+    hamlet_name = _text(cells, mapping, "hamlet")
+    hamlet_id = _hamlet_of(hamlet_name, hamlets)
+    if hamlet_name is None:
+        reasons.append(_("The hamlet is empty."))
+    elif hamlet_id is None:
+        reasons.append(_("There is no hamlet “%(name)s” in %(commune)s.",
+                         name=hamlet_name, commune=commune.name))
+    if reasons:
+        return None, reasons
+    code = _text(cells, mapping, "household_code")
+    address = _text(cells, mapping, "address")
+    household = code.upper() if code else fold(address) if address else f"~{fold(name)}"
+    return _Person(
+        line=row.line, cells=cells, full_name=name, name_folded=fold(name), birth_date=birth_date,
+        birth_year=birth_year, sex=sex, id_number=id_number, phone=phone, hamlet_id=hamlet_id,
+        household_key=(hamlet_id, household), household_code=code.upper() if code else None,
+        address=address,
+    ), []
+
+
+def _hamlets(commune: AdministrativeUnit) -> dict[str, int]:
+    """The commune's hamlets by folded name, and by that name without its kind ("my khanh")."""
+    found: dict[str, int] = {}
+    for hamlet_id, name in db.session.execute(select(AdministrativeUnit.id, AdministrativeUnit.name)
+                                              .where(AdministrativeUnit.parent_id == commune.id,
+                                                     AdministrativeUnit.level == UnitLevel.HAMLET)):
+        folded = fold(name)
+        found[folded] = hamlet_id
+        found.setdefault(_hamlet_key(folded), hamlet_id)
+    return found
+
+
+def _hamlet_key(folded: str) -> str:
+    """"khu vuc 01" -> "1", "ap my khanh" -> "my khanh": the part that tells hamlets apart."""
+    bare = HAMLET_KINDS.sub("", folded).strip()
+    return bare.lstrip("0") or bare if bare.isdigit() else bare
+
+
+def _hamlet_of(name: str | None, hamlets: dict[str, int]) -> int | None:
+    if not name:
+        return None
+    folded = fold(name)
+    return hamlets.get(folded) or hamlets.get(_hamlet_key(folded))
+
+
+# --- storing -----------------------------------------------------------------------------
+
+
+def _store(people: list[_Person], commune: AdministrativeUnit, hamlets: dict[str, int],
+           result: Result, progress: Callable[[float], None]) -> None:
+    hamlet_ids = set(hamlets.values())
+    households = _households(hamlet_ids)
+    existing = db.session.execute(select(
+        Resident.id, Resident.full_name, Resident.name_folded, Resident.birth_date,
+        Resident.birth_year, Resident.sex, Resident.id_number, Resident.phone,
+        Resident.household_id, Resident.hamlet_id,
+    ).where(Resident.hamlet_id.in_(hamlet_ids))).all()
+    by_id_number = {row.id_number: row for row in existing if row.id_number}
+    by_identity = {(row.name_folded, row.birth_date or row.birth_year, row.household_id): row
+                   for row in existing}
+    elsewhere = _id_numbers_elsewhere([p.id_number for p in people if p.id_number
+                                       and p.id_number not in by_id_number], hamlet_ids)
+
+    # Households first: a new person may need a new one.
+    new_households = {}
+    for person in people:
+        if person.household_key not in households and person.household_key not in new_households:
+            new_households[person.household_key] = person
+    if new_households:
+        # Plain executemany (RETURNING with many rows is slow on SQLite); then the new ids are
+        # read back by the (hamlet, code) that is unique to each.
+        codes = {key: _household_code(person) for key, person in new_households.items()}
+        bulk_insert("households", ("hamlet_id", "code", "address"), [
+            (key[0], codes[key], person.address or "") for key, person in new_households.items()])
+        by_code = {(hamlet_id, code): household_id for household_id, hamlet_id, code in
+                   db.session.execute(select(Household.id, Household.hamlet_id, Household.code)
+                                      .where(Household.hamlet_id.in_(hamlet_ids)))}
+        for key in new_households:
+            households[key] = by_code[(key[0], codes[key])]
+
+    now = utcnow()
+    new_rows, changes = [], []
+    for person in people:
+        household_id = households[person.household_key]
+        match = (by_id_number.get(person.id_number) if person.id_number else None) or \
+            by_identity.get((person.name_folded, person.birth_date or person.birth_year,
+                             household_id))
+        values = {"full_name": person.full_name, "name_folded": person.name_folded,
+                  "birth_date": person.birth_date, "birth_year": person.birth_year,
+                  "sex": person.sex, "id_number": person.id_number or (match and match.id_number),
+                  "phone": person.phone or (match and match.phone),
+                  "household_id": household_id, "hamlet_id": person.hamlet_id}
+        if match is None and person.id_number in elsewhere:
+            result.refused.append(Refused(person.line, person.cells, [
+                _("This ID number belongs to a resident of another commune (%(commune)s).",
+                  commune=elsewhere[person.id_number])]))
+            continue
+        if match is None:
+            new_rows.append((
+                person.hamlet_id, household_id, person.full_name, person.name_folded,
+                person.birth_date, person.birth_year, person.sex.value, person.id_number,
+                person.phone, False, False, False, ResidentStatus.PRESENT.value,
+                RecordSource.REGISTER.value, now, now))
+            # A later row of the file for the same person is then recognised, not added twice.
+            by_identity[(person.name_folded, person.birth_date or person.birth_year,
+                         household_id)] = _Placeholder(values)
+            continue
+        if isinstance(match, _Placeholder):
+            result.unchanged += 1
+            continue
+        changed = {name: value for name, value in values.items() if getattr(match, name) != value}
+        if changed:
+            changes.append({"id": match.id, **changed, "updated_at": now})
+            if "full_name" in changed:
+                _reindex(match.id, person.full_name, commune.id)
+        else:
+            result.unchanged += 1
+    progress(0.6)
+    for start in range(0, len(new_rows), 10 * BATCH):
+        bulk_insert("residents", RESIDENT_COLUMNS, new_rows[start:start + 10 * BATCH])
+        progress(0.6 + 0.3 * (start + 10 * BATCH) / len(new_rows))
+    if new_rows:
+        # The new residents are those of these hamlets stamped with this import's moment.
+        added = db.session.execute(select(Resident.id, Resident.full_name).where(
+            Resident.hamlet_id.in_(hamlet_ids), Resident.created_at == now))
+        bulk_insert("resident_search_terms", ("commune_id", "term", "resident_id"), [
+            (commune.id, term, resident_id)
+            for resident_id, name in added for term in name_terms(name)])
+    progress(0.95)
+    for start in range(0, len(changes), BATCH):
+        db.session.execute(update(Resident), changes[start:start + BATCH])
+    result.created = len(new_rows)
+    result.updated = len(changes)
+    result.refused.sort(key=lambda refused: refused.line)
+
+
+class _Placeholder:
+    """A person added earlier in this same file: a later row for them changes nothing."""
+
+    def __init__(self, values: dict):
+        self.__dict__.update(values)
+
+
+def _households(hamlet_ids: set[int]) -> dict[tuple[int, str], int]:
+    """The hamlets' households by (hamlet, code) and by (hamlet, folded address)."""
+    found: dict[tuple[int, str], int] = {}
+    for household_id, hamlet_id, code, address in db.session.execute(select(
+            Household.id, Household.hamlet_id, Household.code, Household.address
+    ).where(Household.hamlet_id.in_(hamlet_ids))):
+        found[(hamlet_id, code.upper())] = household_id
+        if address:
+            found.setdefault((hamlet_id, fold(address)), household_id)
+    return found
+
+
+def _household_code(person: _Person) -> str:
+    """The register's household code, or one made from the address (stable across imports)."""
+    if person.household_code:
+        return person.household_code[:32].upper()
+    import hashlib
+
+    return "DC-" + hashlib.sha1(person.household_key[1].encode()).hexdigest()[:12].upper()
+
+
+def _id_numbers_elsewhere(numbers: list[str], hamlet_ids: set[int]) -> dict[str, str]:
+    """Of these ID numbers, those already held by residents outside the commune: their commune."""
+    found: dict[str, str] = {}
+    parent = AdministrativeUnit.__table__.alias("commune")
+    for start in range(0, len(numbers), 1_000):
+        for number, commune_name in db.session.execute(
+            select(Resident.id_number, parent.c.name)
+            .join(AdministrativeUnit, AdministrativeUnit.id == Resident.hamlet_id)
+            .join(parent, parent.c.id == AdministrativeUnit.parent_id)
+            .where(Resident.id_number.in_(numbers[start:start + 1_000]),
+                   Resident.hamlet_id.not_in(hamlet_ids))
+        ):
+            found[number] = commune_name
+    return found
+
+
+def _reindex(resident_id: int, full_name: str, commune_id: int) -> None:
+    """A renamed resident is found under the new name's words."""
+    from sqlalchemy import delete
+
+    db.session.execute(delete(ResidentSearchTerm).where(
+        ResidentSearchTerm.resident_id == resident_id))
+    db.session.execute(insert(ResidentSearchTerm), [
+        {"commune_id": commune_id, "term": term, "resident_id": resident_id}
+        for term in name_terms(full_name)])

@@ -1,0 +1,204 @@
+"""Imports on screen: upload, map the columns with a preview, follow the job, read the outcome."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from portal.access import Action, requires
+from portal.auth.models import Role
+from portal.extensions import db
+from portal.imports import service
+from portal.audit.log import record
+from portal.imports.models import Import, ImportKind, ImportState, UnmatchedDose
+from portal.imports.reading import UnreadableFile
+from portal.jobs.models import Job
+from portal.rendering import render
+from portal.scope import communes_in_scope, get_in_scope_or_404, imports_in_scope
+from portal.residents.models import Dose, DoseKind, RecordSource, Resident
+from portal.text import fold
+from portal.timeutil import utcnow
+from portal.units.models import AdministrativeUnit
+
+bp = Blueprint("imports", __name__)
+
+HISTORY_ROWS = 50
+
+
+def _communes() -> list[AdministrativeUnit]:
+    return db.session.scalars(select(AdministrativeUnit).where(
+        AdministrativeUnit.id.in_(communes_in_scope(current_user))
+    ).order_by(AdministrativeUnit.name)).all()
+
+
+def _index_page(error: str | None = None, status: int = 200):
+    history = db.session.scalars(imports_in_scope(current_user)
+                                 .order_by(Import.id.desc()).limit(HISTORY_ROWS)).all()
+    return render("imports/index.html", status=status, history=history, communes=_communes(),
+                  kinds=list(ImportKind), error=error,
+                  chosen={"kind": request.form.get("kind", ImportKind.RESIDENTS.value),
+                          "commune": request.form.get("commune", "")})
+
+
+@bp.route("/imports")
+@requires(Action.IMPORT_DATA)
+def index():
+    """The upload form and the history of imports within scope: who, when, which file, counts."""
+    return _index_page()
+
+
+@bp.route("/imports", methods=["POST"])
+@requires(Action.IMPORT_DATA)
+def upload():
+    """Read and keep an uploaded file, then ask for its columns; a file that cannot be read is
+    refused with the reason, and nothing is kept."""
+    kind = request.form.get("kind", "")
+    if kind not in {k.value for k in ImportKind}:
+        return _index_page(_("Choose what the file holds."), 422)
+    communes = _communes()
+    if current_user.role is Role.COMMUNE_LEAD:
+        commune = current_user.unit
+    else:
+        chosen = request.form.get("commune", "")
+        commune = next((c for c in communes if str(c.id) == chosen), None)
+        if commune is None:
+            return _index_page(_("Choose the commune the file is about."), 422)
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        return _index_page(_("Choose a file to upload."), 422)
+    try:
+        upload = service.upload(file.filename, file.read(), ImportKind(kind), commune,
+                                current_user)
+    except UnreadableFile as unreadable:
+        db.session.rollback()
+        return _index_page(str(unreadable.message), 422)
+    db.session.commit()
+    return redirect(url_for("imports.show", import_id=upload.id))
+
+
+@bp.route("/imports/<int:import_id>")
+@requires(Action.IMPORT_DATA)
+def show(import_id: int):
+    """An import: its column mapping while it waits, its progress, then what it did."""
+    upload = get_in_scope_or_404(Import, import_id, current_user)
+    return _show_page(upload)
+
+
+def _show_page(upload: Import, error: str | None = None, status: int = 200):
+    job = db.session.get(Job, upload.job_id) if upload.job_id else None
+    fields = service.FIELDS[upload.kind]
+    return render("imports/show.html", block="outcome", status=status, upload=upload, job=job,
+                  error=error,
+                  fields=list(fields), required=service.REQUIRED[upload.kind],
+                  before=service.previous_import(upload),
+                  result_url=url_for("imports.show", import_id=upload.id))
+
+
+@bp.route("/imports/<int:import_id>/start", methods=["POST"])
+@requires(Action.IMPORT_DATA)
+def start(import_id: int):
+    """Take the mapping from the form and start the import."""
+    upload = get_in_scope_or_404(Import, import_id, current_user)
+    if upload.state is not ImportState.UPLOADED:
+        return _show_page(upload, _("This file has already been imported."), 422)
+    mapping = {}
+    width = len(upload.headers)
+    for field in service.FIELDS[upload.kind]:
+        value = request.form.get(field, "")
+        if value.isdigit() and int(value) < width:
+            mapping[field] = int(value)
+    missing = [field for field in service.REQUIRED[upload.kind] if field not in mapping]
+    if missing:
+        upload.mapping = mapping
+        return _show_page(upload, _("Choose a column for each field marked *."), 422)
+    if len(set(mapping.values())) != len(mapping):
+        upload.mapping = mapping
+        return _show_page(upload, _("Each column can hold one field only."), 422)
+    service.begin(upload, mapping, current_user)
+    return redirect(url_for("imports.show", import_id=upload.id))
+
+
+@bp.route("/imports/<int:import_id>/report")
+@requires(Action.IMPORT_DATA)
+def report(import_id: int):
+    """The rows that were not imported, with the reason for each (Excel)."""
+    upload = get_in_scope_or_404(Import, import_id, current_user)
+    if upload.report is None:
+        abort(404)
+    name = f"bao-cao-loi-nhap-{upload.id}.xlsx"
+    return Response(upload.report, headers={
+        "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "Cache-Control": "no-store",
+    })
+
+
+UNMATCHED_ROWS = 50
+
+
+@bp.route("/imports/unmatched")
+@requires(Action.IMPORT_DATA)
+def unmatched():
+    """Doses of the platform that matched no resident, waiting to be matched by hand.
+
+    Each shows the residents of its commune whose name folds the same (or, with ?q=, whose
+    name holds the words typed): one tap records the dose for the right one.
+    """
+    rows = db.session.scalars(
+        select(UnmatchedDose)
+        .where(UnmatchedDose.commune_id.in_(communes_in_scope(current_user)),
+               UnmatchedDose.resident_id.is_(None))
+        .order_by(UnmatchedDose.commune_id, UnmatchedDose.full_name, UnmatchedDose.id)
+        .limit(UNMATCHED_ROWS)
+    ).all()
+    waiting = db.session.scalar(select(func.count()).select_from(UnmatchedDose).where(
+        UnmatchedDose.commune_id.in_(communes_in_scope(current_user)),
+        UnmatchedDose.resident_id.is_(None)))
+    candidates = {row.id: _candidates(row) for row in rows}
+    record("dose.unmatched_view", "commune", current_user.unit_id, unit_id=current_user.unit_id)
+    db.session.commit()
+    return render("imports/unmatched.html", rows=rows, candidates=candidates, waiting=waiting)
+
+
+def _candidates(row: UnmatchedDose, limit: int = 5) -> list[Resident]:
+    """Residents of the row's commune with the same folded name, those born the same day first."""
+    hamlets = select(AdministrativeUnit.id).where(AdministrativeUnit.parent_id == row.commune_id)
+    found = db.session.scalars(
+        select(Resident).where(Resident.hamlet_id.in_(hamlets),
+                               Resident.name_folded == fold(row.full_name))
+        .limit(20)
+    ).all()
+    born = row.birth_date or row.birth_year
+    found.sort(key=lambda r: (r.birth_date != born and r.birth_year != born, r.id))
+    return found[:limit]
+
+
+@bp.route("/imports/unmatched/<int:dose_id>/match", methods=["POST"])
+@requires(Action.IMPORT_DATA)
+def match(dose_id: int):
+    """Record a set-aside dose for the resident chosen; it leaves the list."""
+    row = db.session.get(UnmatchedDose, dose_id)
+    if row is None or not db.session.scalar(communes_in_scope(current_user).where(
+            AdministrativeUnit.id == row.commune_id)):
+        abort(404)
+    resident_id = request.form.get("resident_id", "")
+    if not resident_id.isdigit() or row.resident_id:  # no one chosen, or matched meanwhile
+        return redirect(url_for("imports.unmatched"))
+    resident = get_in_scope_or_404(Resident, int(resident_id), current_user)
+    if resident.hamlet.parent_id != row.commune_id:
+        abort(404)
+    dose = db.session.scalar(select(Dose).where(Dose.resident_id == resident.id,
+                                                Dose.kind == DoseKind(row.kind)))
+    if dose is None:
+        dose = Dose(resident_id=resident.id, kind=DoseKind(row.kind))
+        db.session.add(dose)
+    dose.vaccine, dose.given_on, dose.source = row.vaccine, row.given_on, RecordSource.PLATFORM
+    dose.place = row.place or dose.place
+    row.resident_id, row.matched_by_id, row.matched_at = resident.id, current_user.id, utcnow()
+    record("dose.match", "resident", resident.id, unit_id=resident.hamlet_id,
+           after={"kind": row.kind, "given_on": row.given_on.isoformat() if row.given_on else None,
+                  "import": row.import_id, "line": row.line})
+    db.session.commit()
+    return redirect(url_for("imports.unmatched"))

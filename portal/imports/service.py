@@ -1,0 +1,187 @@
+"""An import's life: the file uploaded and read once, its columns mapped, then imported by a job.
+
+The job reads the stored file again, imports the rows (residents.py, doses.py), keeps the
+report of refused rows (XLSX), the counts and the audit event, then drops the file itself:
+it holds personal data that is now in the database, or refused and in the report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+from flask import current_app
+from sqlalchemy import select
+
+from portal.audit.log import record
+from portal.exports import spreadsheet_safe
+from portal.extensions import db
+from portal.imports.models import Import, ImportKind, ImportMapping, ImportState
+from portal.imports.reading import (
+    DOSE_FIELDS, RESIDENT_FIELDS, Cell, Table, guess_mapping, read_table,
+)
+from portal.jobs.models import Job
+from portal.jobs.runner import Progress, handler, start
+from portal.text import fold
+from portal.timeutil import today_local, utcnow
+from portal.units.models import AdministrativeUnit
+
+FIELDS = {ImportKind.RESIDENTS: RESIDENT_FIELDS, ImportKind.DOSES: DOSE_FIELDS}
+REQUIRED = {
+    ImportKind.RESIDENTS: ("full_name", "birth_date", "hamlet"),
+    ImportKind.DOSES: ("full_name", "birth_date", "dose", "vaccine", "date"),
+}
+SAMPLE_ROWS = 5
+JOB_KIND = "import"
+
+
+def upload(filename: str, data: bytes, kind: ImportKind, commune: AdministrativeUnit,
+           user) -> Import:
+    """Read the file (UnreadableFile says why it cannot be) and keep it, waiting for its mapping."""
+    table = read_table(filename, data)
+    upload = Import(
+        kind=kind, commune_id=commune.id, filename=filename[:255],
+        sha256=hashlib.sha256(data).hexdigest(), size=len(data), content=data,
+        scheme=table.scheme, headers=table.headers,
+        sample=[[_json_cell(cell) for cell in row.cells] for row in table.rows[:SAMPLE_ROWS]],
+        rows_total=len(table.rows), mapping=suggested_mapping(kind, commune, table.headers),
+        state=ImportState.UPLOADED, created_by_id=user.id,
+    )
+    db.session.add(upload)
+    db.session.flush()
+    record("import.upload", "import", upload.id, unit_id=commune.id, user=user,
+           after={"kind": kind.value, "file": upload.filename, "sha256": upload.sha256,
+                  "rows": upload.rows_total})
+    return upload
+
+
+def suggested_mapping(kind: ImportKind, commune: AdministrativeUnit,
+                      headers: list[str]) -> dict[str, int]:
+    """The commune's saved mapping where its headers are in this file, else a guess from them."""
+    mapping = guess_mapping(headers, FIELDS[kind])
+    saved = db.session.scalar(select(ImportMapping).where(
+        ImportMapping.unit_id == commune.id, ImportMapping.kind == kind))
+    if saved is not None:
+        folded = [fold(header) for header in headers]
+        for field, header in saved.columns.items():
+            if header in folded:
+                mapping = {name: index for name, index in mapping.items()
+                           if index != folded.index(header)}
+                mapping[field] = folded.index(header)
+    return mapping
+
+
+def previous_import(upload: Import) -> Import | None:
+    """The same file imported before into the same commune, if it was."""
+    return db.session.scalar(select(Import).where(
+        Import.sha256 == upload.sha256, Import.commune_id == upload.commune_id,
+        Import.id != upload.id, Import.state == ImportState.DONE,
+    ).order_by(Import.id.desc()).limit(1))
+
+
+def begin(upload: Import, mapping: dict[str, int], user) -> Job:
+    """Remember the mapping for the commune's next files and start importing (commits)."""
+    upload.mapping = mapping
+    saved = db.session.scalar(select(ImportMapping).where(
+        ImportMapping.unit_id == upload.commune_id, ImportMapping.kind == upload.kind))
+    if saved is None:
+        saved = ImportMapping(unit_id=upload.commune_id, kind=upload.kind)
+        db.session.add(saved)
+    saved.columns = {field: fold(upload.headers[index]) for field, index in mapping.items()}
+    upload.state = ImportState.RUNNING
+    db.session.flush()
+    job = start(JOB_KIND, subject_type="import", subject_id=upload.id, unit_id=upload.commune_id,
+                user=user)
+    upload.job_id = job.id
+    db.session.commit()
+    return job
+
+
+@handler(JOB_KIND)
+def run_import(job: Job, progress: Progress) -> None:
+    """The job: import the stored file as mapped, keep the report and the counts."""
+    from portal.auth.models import User
+    from portal.imports.residents import import_residents
+
+    upload = db.session.get(Import, job.subject_id)
+    try:
+        progress(2, "reading")
+        table = read_table(upload.filename, upload.content)
+        progress(10, "importing")
+
+        # The import checks every row (fractions up to 0.5), then writes them all in one
+        # transaction (above 0.5). SQLite has one writer: while that transaction holds it,
+        # the progress, written on a connection of its own, would wait for it. So on SQLite
+        # the bar stops at the end of the checks until the import is done.
+        one_writer = db.engine.dialect.name == "sqlite"
+
+        def share(fraction: float) -> None:
+            if not (one_writer and fraction > 0.5):
+                progress(10 + 85 * fraction, "importing")
+
+        today = today_local()
+        if upload.kind is ImportKind.RESIDENTS:
+            result = import_residents(table, upload.mapping, upload.commune, today, share)
+        else:
+            from portal.imports.doses import import_doses
+
+            result = import_doses(table, upload.mapping, upload.commune, upload.id, today, share)
+        upload.created, upload.updated = result.created, result.updated
+        upload.unchanged, upload.rejected = result.unchanged, len(result.refused)
+        upload.unmatched = getattr(result, "unmatched", 0)
+        # The report: the refused rows, and for doses those set aside for matching by hand.
+        left = [*result.refused, *getattr(result, "unmatched_rows", [])]
+        left.sort(key=lambda row: row.line)
+        upload.report = report_xlsx(table, left) if left else None
+        upload.state = ImportState.DONE
+    except Exception:
+        db.session.rollback()
+        upload = db.session.get(Import, job.subject_id)
+        upload.state = ImportState.FAILED
+        upload.content = None
+        upload.finished_at = utcnow()
+        db.session.commit()
+        raise
+    upload.rows_total = len(table.rows)
+    upload.content = None
+    upload.finished_at = utcnow()
+    user = db.session.get(User, job.created_by_id) if job.created_by_id else None
+    record("import.run", "import", upload.id, unit_id=upload.commune_id, user=user,
+           after={"kind": upload.kind.value, "rows": upload.rows_total,
+                  "created": upload.created, "updated": upload.updated,
+                  "unchanged": upload.unchanged, "rejected": upload.rejected,
+                  "unmatched": upload.unmatched})
+    db.session.commit()
+    current_app.logger.info("import %s done: %s rows", upload.id, upload.rows_total)
+
+
+def report_xlsx(table: Table, refused) -> bytes:
+    """The refused rows as they were in the file, with the line and the reasons beside them."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Dòng không nhập được")
+    header = ["Dòng", *table.headers, "Lý do"]
+    bold = Font(bold=True)
+    from openpyxl.cell import WriteOnlyCell
+
+    cells = []
+    for name in header:
+        cell = WriteOnlyCell(sheet, value=spreadsheet_safe(name))
+        cell.font = bold
+        cells.append(cell)
+    sheet.append(cells)
+    for row in refused:
+        sheet.append([row.line, *[spreadsheet_safe(value) for value in row.cells],
+                      spreadsheet_safe("; ".join(row.reasons))])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _json_cell(cell: Cell):
+    """A cell as the mapping screen's preview shows it (dates as dd/mm/yyyy)."""
+    if cell is None or isinstance(cell, str):
+        return cell
+    return cell.strftime("%d/%m/%Y")
