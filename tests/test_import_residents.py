@@ -182,3 +182,13 @@ def test_an_admin_imports_into_a_commune_of_their_scope_and_the_history_shows_it
     assert answer.status_code == 302
     history = client.get("/imports").get_data(as_text=True)
     assert "nk.csv" in history and "Phường Cái Khế" in history and "admin" in history
+
+
+def test_a_file_over_the_size_limit_is_refused_in_vietnamese(app, client, world):
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    client.login("commune_lead")
+    answer = _upload(client, "rat-lon.csv", _csv(ROWS * 400))  # about 100 KB
+    assert answer.status_code == 413
+    assert "quá lớn" in answer.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Import)) == 0
