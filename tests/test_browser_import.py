@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.residents.models import Resident
-from tests.test_import_residents import ROWS, _csv
+from test_import_residents import ROWS, _csv  # pytest puts tests/ on the path
 
 
 def test_a_commune_lead_imports_a_register_from_the_phone(app, phone, live_server, world, tmp_path):
