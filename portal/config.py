@@ -48,6 +48,9 @@ def from_environment(instance_path: str) -> dict:
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", 0)),
         # Jobs (list files, imports) go to RQ on this Redis; without it, to a thread.
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        # Local copies of the stored list files, read by downloads (portal/lists/files.py).
+        "LIST_FILE_COPIES": os.environ.get("LIST_FILE_COPIES")
+        or str(Path(instance_path) / "list-files"),
         # An unfinished job older than this is taken for dead and may be started again.
         "JOB_TIMEOUT": int(os.environ.get("JOB_TIMEOUT_SECONDS", 30 * 60)),
         # Login throttling counts failures here: shared by every worker on Redis.

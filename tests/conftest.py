@@ -72,6 +72,7 @@ def app(database_url, tmp_path):
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": "test-secret",
+            "LIST_FILE_COPIES": str(tmp_path / "list-files"),
         }
     )
     app.test_client_class = CsrfClient

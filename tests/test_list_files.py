@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import re
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -114,6 +115,12 @@ def test_approval_renders_the_files_once_and_the_clerk_gets_the_same_bytes(app, 
         assert expected in text, expected
     assert "DỰ THẢO" not in text
     assert "092060001234" not in text
+
+    # Downloads read a local copy named by the hash; a damaged copy is written again.
+    copy = Path(app.config["LIST_FILE_COPIES"]) / f"{digest}.pdf"
+    assert copy.read_bytes() == first.data
+    copy.write_bytes(first.data[:100])
+    assert client.get(f"/lists/{list_id}/download/pdf").data == first.data
 
     # Preparing again renders nothing: every file is stored.
     assert client.post_form(f"/lists/{list_id}/files", {}).status_code == 302

@@ -9,13 +9,16 @@ are rendered when it is approved.
 from __future__ import annotations
 
 import hashlib
+import os
+import threading
 from datetime import UTC
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import undefer
 
 from portal.extensions import db
 from portal.jobs.models import Job
@@ -49,10 +52,32 @@ def stored_files(compliance_list: ComplianceList) -> dict[str, ListFile]:
 
 
 def stored_file(compliance_list: ComplianceList, file_format: str) -> ListFile | None:
-    """One stored file of the list's current edition, its bytes loaded with it."""
-    return db.session.scalar(select(ListFile).options(undefer(ListFile.content)).where(
+    """One stored file of the list's current edition (its bytes not loaded: see local_copy)."""
+    return db.session.scalar(select(ListFile).where(
         ListFile.list_id == compliance_list.id, ListFile.final == is_final(compliance_list),
         ListFile.format == file_format))
+
+
+def local_copy(stored: ListFile) -> Path:
+    """The file's bytes on this machine's disk, copied from the database on first use.
+
+    A stored file never changes, so a copy named by its SHA-256 is the file for good: every
+    later download is a read of the disk, not a megabyte through the database driver. The
+    copy is written aside and renamed into place, so a reader never sees half of it; a copy
+    of the wrong size (a disk error) is written again.
+    """
+    folder = Path(current_app.config["LIST_FILE_COPIES"])
+    path = folder / f"{stored.sha256}.{stored.format}"
+    if path.is_file() and path.stat().st_size == stored.size:
+        return path
+    folder.mkdir(parents=True, exist_ok=True)
+    content = db.session.scalar(select(ListFile.content).where(ListFile.id == stored.id))
+    if hashlib.sha256(content).hexdigest() != stored.sha256:
+        raise RuntimeError(f"list file {stored.id}: its bytes no longer match their SHA-256")
+    partial = folder / f".{stored.sha256}.{os.getpid()}.{threading.get_ident()}"
+    partial.write_bytes(content)
+    os.replace(partial, path)
+    return path
 
 
 def prepare(compliance_list: ComplianceList, user) -> Job | None:

@@ -212,14 +212,14 @@ def download(list_id: int, file_format: str):
     stored = files.stored_file(compliance_list, file_format)
     if stored is None:
         return redirect(url_for("lists.show", list_id=list_id, _anchor="files"))
+    content = files.local_copy(stored).read_bytes()
     record("list.download", "list", compliance_list.id, unit_id=compliance_list.commune_id,
            after={"format": file_format, "sha256": stored.sha256, "final": stored.final})
     db.session.commit()
     name = files.file_name(compliance_list, file_format)
-    return Response(stored.content, mimetype=files.MEDIA_TYPES[file_format], headers={
+    return Response(content, mimetype=files.MEDIA_TYPES[file_format], headers={
         "Content-Disposition": f'attachment; filename="{name}"',
         "ETag": f'"{stored.sha256}"',
-        "Content-Length": str(stored.size),
         # Personal data: no cache keeps a copy (the security headers' default, said here too).
         "Cache-Control": "no-store",
     })
