@@ -316,3 +316,14 @@ def test_with_redis_the_job_waits_in_the_queue_for_a_worker(redis_app, client, w
 def test_the_worker_command_refuses_to_start_without_redis(app, runner):
     result = runner.invoke(args=["jobs", "worker", "--burst"])
     assert result.exit_code != 0 and "REDIS_URL" in result.output
+
+
+def test_the_next_version_is_signed_by_the_last_versions_signer_unless_changed(app, client, world):
+    list_id = _submitted(client)
+    client.login("district_officer")
+    client.post_form(f"/lists/{list_id}/return", {"comment": "Thiếu lý do"})
+    client.post_form("/logout")
+    client.login("commune_lead")
+    page = client.get("/lists/preview").get_data(as_text=True)
+    assert 'name="signer_name" value="Lê Văn Thành"' in page
+    assert 'name="signer_title" value="KT. Chủ tịch"' in page
