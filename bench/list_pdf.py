@@ -2,8 +2,8 @@
 
 The figure is `portal.lists.pdf.render_pdf` on a list of 3,000 and of 10,000 residents made up
 from the demo's names and streets (many addresses, reasons and notes wrap to two lines, as on
-real lists): the table cut into parts of whole pages, two WeasyPrint processes, pypdf merging
-and stamping the page numbers. The baseline renders the same 3,000 rows the naive way, in this
+real lists): the table cut into parts of whole pages, each numbering its own, two WeasyPrint
+processes, pypdf merging. The baseline renders the same 3,000 rows the naive way, in this
 process: the same template as one HTML document, page numbers from CSS counters, WeasyPrint's
 defaults. The naive 10,000-row render is not run: at the same cost a row it takes minutes.
 The rows do not read the database: measured once.

@@ -112,7 +112,8 @@ def render_files(job: Job, progress: Progress) -> None:
     list_id = compliance_list.id
     db.session.rollback()  # no transaction held open while rendering
     renderers = {
-        "pdf": lambda: render_pdf(document),
+        "pdf": lambda: render_pdf(
+            document, progress=lambda share: progress(5 + 85 * share, "pdf")),
         "xlsx": lambda: spreadsheets.xlsx_bytes(document),
         "csv": lambda: spreadsheets.csv_bytes(document),
     }

@@ -2,36 +2,45 @@
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import functools
+import gc
 import io
+import itertools
 import math
 import multiprocessing
 import os
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+if TYPE_CHECKING:
+    from pypdf import PdfWriter
 
 PORTAL = Path(__file__).resolve().parent.parent
 # From the pinned npm package @fontsource/tinos, unpacked to TrueType by `make setup` (see the
 # Makefile). Tinos is metric-compatible with Times New Roman, the face the decree asks for.
 # Fontsource ships it in subsets: Latin covers ASCII and Latin-1 (à, á, â, è, ô...), Vietnamese
-# the rest (ă, đ, ơ, ư, ạ...ỹ); both are loaded for each of the four faces.
+# the rest (ă, đ, ơ, ư, ạ...ỹ). For each of the four faces the two are merged into one font
+# (see _merged_font): declared as two families, one the fallback of the other, they would cut
+# every Vietnamese word into runs of one font and the other, each shaped and drawn on its own.
 FONT_DIR = PORTAL / "static" / "vendor" / "fonts"
 FONT_FACES = (("normal", 400), ("italic", 400), ("normal", 700), ("italic", 700))
-# Each subset is declared as a family of its own, the Vietnamese one as the fallback of the
-# Latin one: WeasyPrint 70 keys embedded fonts by family and style, so two files declared as
-# one family with unicode-range would be embedded as one and print the wrong glyphs.
-FONT_SUBSETS = {"latin": "Tinos", "vietnamese": "Tinos Vietnamese"}
-FONT_FAMILY = ", ".join(FONT_SUBSETS.values())
+FONT_SUBSETS = ("latin", "vietnamese")  # Latin first: its glyphs win where both have one
+FONT_FAMILY = "Tinos"
 
-# About a dozen pages per part: WeasyPrint's fixed cost per document (some 40 ms) stays
-# small beside the part's rows, and two workers share a long list evenly. (A row costs the
-# same whatever the length of the table: the gain is the second CPU, and less wasted work.)
-PAGES_PER_PART = 12
+# About eighteen pages per part: WeasyPrint's fixed cost per document (some 25 ms) stays
+# small beside the part's rows, and two workers share a long list evenly, the more so as
+# render_pdf makes the parts as many as a multiple of the workers, and as long as one another.
+# (A row costs the same whatever the length of the table: the gain is the second CPU, and
+# less wasted work.)
+PAGES_PER_PART = 18
 MAX_WORKERS = 2
 # A part is planned to fill its pages to this height less a little, so that a row the
 # estimate makes a hair too short never pushes a part onto a page of its own.
@@ -41,12 +50,12 @@ PT_PER_MM = 72 / 25.4
 # The document is Vietnamese by law whatever language the user reads the portal in: its fixed
 # words live here and in the template rather than in the translation catalogue.
 HEADERS = (
-    ("STT", 10),
+    ("STT", 13),  # room for "10000" on one line
     ("Họ và tên", 42),
     ("Ngày sinh", 20),
     ("Giới tính", 12),
     ("Số CCCD/ CMND", 27),
-    ("Địa chỉ", 50),
+    ("Địa chỉ", 47),
     ("Số mũi đã tiêm", 15),
     ("Lý do", 38),
     ("Ghi chú", 38),
@@ -133,6 +142,7 @@ class Entry:
     label: str = ""
     row: ListRow | None = None
     height: float = 0.0  # estimated, pt
+    long_word: bool = False  # a word wider than its cell, which must break anywhere
 
 
 @dataclass
@@ -148,22 +158,54 @@ class Part:
 # --- the public function -------------------------------------------------------------------
 
 
-def render_pdf(document: ListDocument, *, pages_per_part: int = PAGES_PER_PART) -> bytes:
+def render_pdf(document: ListDocument, *, pages_per_part: int = PAGES_PER_PART,
+               progress: Callable[[float], None] | None = None) -> bytes:
     """The list as a PDF: same input, same bytes.
 
     The table is cut into parts of whole pages, each laid out by WeasyPrint on its own (two
-    processes at once) and merged with pypdf; then the page numbers "Trang x/y" are stamped on
-    every page from one more small document.
+    processes at once), numbering its pages "Trang x/y" on from the pages planned before it,
+    and the parts are merged with pypdf. progress, if given, hears the share of the parts
+    done (0 to 1) as each arrives.
     """
     _check_fonts()
-    document = _normalised(document)
-    parts = plan_parts(document, pages_per_part)
-    planned = sum(part.pages for part in parts)
-    # The page numbers are rendered beside the parts, for the planned number of pages.
-    *pdfs, marks = _render_all(
-        [part_html(document, part) for part in parts] + [marks_html(document, planned)]
-    )
-    return _assemble(document, pdfs, marks)
+    with _collector_paused():
+        document = _normalised(document)
+        return render_parts(document, _balanced_parts(document, pages_per_part), progress)
+
+
+def render_parts(document: ListDocument, parts: list[Part],
+                 progress: Callable[[float], None] | None = None) -> bytes:
+    """The planned parts of a normalised list, rendered, numbered and merged into one PDF."""
+    planned = [part.pages for part in parts]
+    writer, pages = _merged(document, parts, planned, progress)
+    if pages != planned:
+        # A part took a page more or less than planned, so the numbers printed from the plan
+        # are wrong: render again, numbering the pages the parts really have (a part's
+        # layout does not depend on its numbers, so once is enough).
+        writer, pages = _merged(document, parts, pages)
+    return _finished(document, writer)
+
+
+def _merged(document: ListDocument, parts: list[Part], pages: list[int],
+            progress: Callable[[float], None] | None = None) -> tuple[PdfWriter, list[int]]:
+    """The parts merged in a pypdf writer, numbered as having `pages` pages each, and the
+    pages each really has."""
+    from pypdf import PdfReader, PdfWriter
+
+    total = sum(pages)
+    firsts = itertools.accumulate([1] + pages[:-1])
+    htmls = [part_html(document, part, page_numbers=(first, total))
+             for part, first in zip(parts, firsts)]
+    writer = PdfWriter()
+    counts = []
+    # Each part is merged as soon as it is rendered, while the workers render the next.
+    for pdf in _render_all(htmls):
+        reader = PdfReader(io.BytesIO(pdf))
+        counts.append(len(reader.pages))
+        writer.append(reader)
+        if progress is not None:
+            progress(len(counts) / len(htmls))
+    return writer, counts
 
 
 # --- planning: which rows go in which part -------------------------------------------------
@@ -191,7 +233,13 @@ def entries_of(document: ListDocument) -> list[Entry]:
 
 
 def plan_parts(document: ListDocument, pages_per_part: int = PAGES_PER_PART) -> list[Part]:
-    """Cut the table into parts of whole pages, from the estimated height of each line.
+    """Cut the table into parts of pages_per_part whole pages, the last maybe fewer."""
+    pages = _plan_pages(document)
+    return _joined(pages, range(0, len(pages), pages_per_part))
+
+
+def _plan_pages(document: ListDocument) -> list[Part]:
+    """Cut the table into pages, from the estimated height of each line: a part for each.
 
     WeasyPrint paginates inside a part; the estimate only decides where a part ends, and errs
     on the tall side, so each part's pages are full but its last, which may be short a row.
@@ -202,7 +250,7 @@ def plan_parts(document: ListDocument, pages_per_part: int = PAGES_PER_PART) -> 
     room = LAYOUT.body_height - PAGE_SLACK_PT
     header = header_height()
     entries = entries_of(document)
-    parts = [Part(first=True)]
+    pages = [Part(first=True)]
     used = heading_height(document) + header
     page_started = True
     closing = closing_height(document)
@@ -210,17 +258,35 @@ def plan_parts(document: ListDocument, pages_per_part: int = PAGES_PER_PART) -> 
         if position == 0 or not _kept_together(entries[position - 1], entry):
             need = _run_height(entries, position, closing)
             if used + need > room and not page_started:
-                part = parts[-1]
-                part.pages += 1
-                if part.pages >= pages_per_part:
-                    parts.append(Part())
+                pages[-1].pages = 1
+                pages.append(Part())
                 used = header
-        parts[-1].entries.append(entry)
+        pages[-1].entries.append(entry)
         used += entry.height
         page_started = False
-    parts[-1].pages += 1
-    parts[-1].last = True
-    return parts
+    pages[-1].pages = 1
+    pages[-1].last = True
+    return pages
+
+
+def _joined(pages: list[Part], starts: Iterable[int]) -> list[Part]:
+    """The planned pages joined into parts, one beginning at each page of `starts`."""
+    bounds = [*starts, len(pages)]
+    return [Part(entries=[entry for page in pages[start:end] for entry in page.entries],
+                 pages=end - start, first=start == 0, last=end == len(pages))
+            for start, end in zip(bounds, bounds[1:])]
+
+
+def _balanced_parts(document: ListDocument, pages_per_part: int) -> list[Part]:
+    """Parts of about pages_per_part pages, as many as a multiple of the workers and as long
+    as one another give or take a page, so that the workers finish them at the same time.
+
+    Planned for MAX_WORKERS whatever the workers at hand: the parts decide where WeasyPrint
+    must end a page, and the same list must give the same file wherever it is rendered.
+    """
+    pages = _plan_pages(document)
+    count = min(len(pages), math.ceil(len(pages) / pages_per_part / MAX_WORKERS) * MAX_WORKERS)
+    return _joined(pages, (round(part * len(pages) / count) for part in range(count)))
 
 
 def _kept_together(before: Entry, after: Entry) -> bool:
@@ -273,18 +339,17 @@ def _with_height(entry: Entry) -> Entry:
         row = entry.row
         texts = (entry.number, row.full_name, row.birth, row.sex, row.id_number_masked,
                  row.address, str(row.doses), row.reason, row.detail)
-        lines = max(
-            _line_count(text, _cell_width(column), layout.cell_size, bold=False)
-            for text, column in zip(texts, layout.columns)
-        )
-    elif entry.kind == "group":
-        width = sum(_cell_width(column) for column in layout.columns[1:])
-        lines = _line_count(entry.label, width, layout.cell_size, bold=True)
+        wraps = [_wrap(text, width, layout.cell_size, bold=False)
+                 for text, width in zip(texts, _cell_widths())]
+        lines = max(lines for lines, _ in wraps)
+        # Numbers from 1.000 on are wider than their narrow column: the template lets that
+        # column break its words always, and the others only in rows flagged here.
+        long_word = any(broken for _, broken in wraps[1:])
     else:
-        width = sum(_cell_width(column) for column in layout.columns)
-        lines = _line_count(entry.label, width, layout.cell_size, bold=True)
+        columns = _cell_widths()[1:] if entry.kind == "group" else _cell_widths()
+        lines, long_word = _wrap(entry.label, sum(columns), layout.cell_size, bold=True)
     height = lines * layout.cell_line + 2 * layout.pad_y + layout.border
-    return Entry(entry.kind, entry.number, entry.label, entry.row, height)
+    return Entry(entry.kind, entry.number, entry.label, entry.row, height, long_word)
 
 
 def _content_width() -> float:
@@ -298,39 +363,52 @@ def _cell_width(column: Column) -> float:
 
 
 @functools.cache
+def _cell_widths() -> tuple[float, ...]:
+    return tuple(_cell_width(column) for column in LAYOUT.columns)
+
+
+@functools.cache
 def _advances(bold: bool) -> dict[str, float]:
-    """Advance width of each character of Tinos, in em, from the font files themselves."""
+    """Advance width of each character of Tinos, in em, from the font the PDF embeds."""
     from fontTools.ttLib import TTFont
 
-    weight = 700 if bold else 400
-    widths: dict[str, float] = {}
-    for subset in FONT_SUBSETS:  # Latin first: it is first in the CSS family list too
-        font = TTFont(FONT_DIR / f"tinos-{subset}-{weight}-normal.ttf")
-        upem = font["head"].unitsPerEm
-        metrics = font["hmtx"].metrics
-        for codepoint, glyph in font.getBestCmap().items():
-            widths.setdefault(chr(codepoint), metrics[glyph][0] / upem)
-    return widths
+    font = TTFont(io.BytesIO(_merged_font("normal", 700 if bold else 400)))
+    upem = font["head"].unitsPerEm
+    metrics = font["hmtx"].metrics
+    return {chr(codepoint): metrics[glyph][0] / upem
+            for codepoint, glyph in font.getBestCmap().items()}
 
 
 def _text_width(text: str, size: float, bold: bool) -> float:
+    return size * _em_width(text, bold)
+
+
+# Bounded: a web worker renders list after list. Names, streets and reasons repeat their
+# words so much that the estimate of a long list mostly reads widths from here.
+@functools.lru_cache(maxsize=1 << 16)
+def _em_width(text: str, bold: bool) -> float:
     advances = _advances(bold)
-    # A character outside both subsets would come from a fallback font: count it wide.
-    return size * sum(advances.get(char, 1.0) for char in text)
+    # A character outside the font would come from a fallback font: count it wide.
+    return sum(advances.get(char, 1.0) for char in text)
 
 
 def _line_count(text: str, width: float, size: float, bold: bool) -> int:
-    """Lines the text takes in a box `width` pt wide, wrapped at spaces.
+    """Lines the text takes in a box `width` pt wide, wrapped at spaces (see _wrap)."""
+    return _wrap(text, width, size, bold)[0]
+
+
+def _wrap(text: str, width: float, size: float, bold: bool) -> tuple[int, bool]:
+    """Lines the text takes in a box `width` pt wide, and whether a word is wider than it.
 
     Errs long, never short: kerning is ignored (it only tightens Tinos), and Pango may also
-    break after a hyphen or a slash. A word longer than the box breaks anywhere, as the
-    template's overflow-wrap: break-word does.
+    break after a hyphen or a slash. A word wider than the box breaks between two letters, as
+    overflow-wrap: break-word does it, where the next letter would not fit.
     """
     words = text.split()
     if not words:
-        return 1
+        return 1, False
     space = _text_width(" ", size, bold)
-    lines, used = 1, 0.0
+    lines, used, broken = 1, 0.0, False
     for word in words:
         wide = _text_width(word, size, bold)
         if used and used + space + wide <= width:
@@ -341,10 +419,15 @@ def _line_count(text: str, width: float, size: float, bold: bool) -> int:
         if wide <= width:
             used = wide
         else:
-            extra = math.ceil(wide / width) - 1
-            lines += extra
-            used = wide - extra * width
-    return lines
+            broken = True
+            used = 0.0
+            for char in word:
+                advance = _text_width(char, size, bold)
+                if used and used + advance > width:
+                    lines += 1
+                    used = 0.0
+                used += advance
+    return lines, broken
 
 
 def _roman(number: int) -> str:
@@ -380,25 +463,24 @@ def _issuer_lines(document: ListDocument) -> list[str]:
     return [line.strip() for line in document.issuing_body.splitlines() if line.strip()]
 
 
-def part_html(document: ListDocument, part: Part, *, inline_marks: bool = False) -> str:
-    """The HTML of one part; inline_marks numbers its pages with CSS counters (single pass)."""
+def part_html(document: ListDocument, part: Part, *, inline_marks: bool = False,
+              page_numbers: tuple[int, int] | None = None) -> str:
+    """The HTML of one part.
+
+    page_numbers (first, total) prints "Trang x/y" on its pages, x counted on from first;
+    inline_marks prints it from CSS counters alone (the whole list in a single pass).
+    """
     issuer = _issuer_lines(document)
     return _templates().get_template("lists/pdf.html").render(
         doc=document, layout=LAYOUT, entries=part.entries, first=part.first, last=part.last,
         issuer_lines=issuer, superior_lines=1 if len(issuer) >= 3 else 0,
-        inline_marks=inline_marks, font_family=FONT_FAMILY,
-    )
-
-
-def marks_html(document: ListDocument, total: int) -> str:
-    """One page per page of the list, with only its number: "Trang x/y"."""
-    return _templates().get_template("lists/pdf_marks.html").render(
-        doc=document, layout=LAYOUT, total=total, font_family=FONT_FAMILY,
+        numbered=inline_marks or page_numbers is not None, page_numbers=page_numbers,
+        font_family=FONT_FAMILY,
     )
 
 
 def _normalised(document: ListDocument) -> ListDocument:
-    """Text in NFC: a decomposed "ễ" would miss the font subsets' precomposed glyphs."""
+    """Text in NFC: a decomposed "ễ" would miss the font's precomposed glyphs."""
 
     def nfc(text):
         return unicodedata.normalize("NFC", text) if isinstance(text, str) else text
@@ -415,8 +497,8 @@ def _normalised(document: ListDocument) -> ListDocument:
 
 # WeasyPrint's own user-agent sheet has rules for ::marker, ::footnote-call and the like that
 # match every element, and computing those pseudo-elements for every cell of a long table is a
-# quarter of the time. Our two templates style everything they use, so they get this short
-# sheet instead: the display of each element they contain, nothing else.
+# quarter of the time. The template styles everything it uses, so it gets this short sheet
+# instead: the display of each element it contains, nothing else.
 USER_AGENT_CSS = """
 head, meta, style, title { display: none }
 html, body, div, p, h1, section { display: block }
@@ -442,20 +524,44 @@ def _font_files() -> list[Path]:
             for subset in FONT_SUBSETS for style, weight in FONT_FACES]
 
 
+@functools.cache
+def _merged_font(style: str, weight: int) -> bytes:
+    """One face of Tinos, its Latin and Vietnamese subsets merged into one TrueType font."""
+    from fontTools.merge import Merger
+    from fontTools.ttLib import TTFont
+
+    paths = [str(FONT_DIR / f"tinos-{subset}-{weight}-{style}.ttf") for subset in FONT_SUBSETS]
+    font = Merger().merge(paths)
+    # The same bytes every time: dated as the Latin subset, not stamped with today.
+    latin = TTFont(paths[0])["head"]
+    font["head"].created, font["head"].modified = latin.created, latin.modified
+    font.recalcTimestamp = False
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+@functools.cache
 def _font_faces_css() -> str:
+    """The @font-face rules of the list's fonts, the fonts themselves in data: URLs.
+
+    Made once in the process that plans the list and handed to the workers with each part:
+    a worker would have to merge the fonts again (a tenth of a second) for every list. The
+    URLs are quoted: CSS reads a quoted one at once, an unquoted one letter by letter.
+    """
     rules = []
-    for subset, family in FONT_SUBSETS.items():
-        for style, weight in FONT_FACES:
-            path = FONT_DIR / f"tinos-{subset}-{weight}-{style}.ttf"
-            rules.append(
-                f"@font-face {{ font-family: {family}; font-style: {style}; "
-                f"font-weight: {weight}; src: url({path.as_uri()}) format('truetype'); }}"
-            )
+    for style, weight in FONT_FACES:
+        data = base64.b64encode(_merged_font(style, weight)).decode("ascii")
+        rules.append(
+            f"@font-face {{ font-family: {FONT_FAMILY}; font-style: {style}; "
+            f"font-weight: {weight}; "
+            f"src: url('data:font/ttf;base64,{data}') format('truetype'); }}"
+        )
     return "\n".join(rules)
 
 
 @functools.cache
-def _weasyprint():
+def _weasyprint(fonts_css: str):
     """This process's HTML class, font configuration and @font-face sheet, made once."""
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
@@ -467,26 +573,64 @@ def _weasyprint():
             return [user_agent]
 
     font_config = FontConfiguration()
-    return ListHTML, font_config, CSS(string=_font_faces_css(), font_config=font_config)
+    return ListHTML, font_config, CSS(string=fonts_css, font_config=font_config)
 
 
-def render_html(html: str) -> bytes:
-    """One WeasyPrint document, in this process, with the list's fonts embedded."""
-    list_html, font_config, fonts_css = _weasyprint()
-    # Whole fonts rather than subsets: every part then embeds the same font files, which
-    # pypdf keeps once when merging.
-    return list_html(string=html, base_url=str(FONT_DIR)).write_pdf(
-        stylesheets=[fonts_css], font_config=font_config, full_fonts=True,
-    )
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for a while, then as it was.
+
+    Rendering a part, or reading and merging them, makes a great many objects that all live
+    until it ends: the collector, woken every few hundred new ones, would walk them again and
+    again for nothing (a tenth of the time). Reference counting frees most of them once done,
+    and the collector's next round the rest.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
-def _render_all(htmls: list[str]) -> list[bytes]:
-    """Render the documents, in as many processes as there are CPUs to use (two at most)."""
+def render_html(html: str, fonts_css: str) -> bytes:
+    """One WeasyPrint document, in this process, with the fonts of fonts_css embedded."""
+    list_html, font_config, fonts = _weasyprint(fonts_css)
+    with _collector_paused():
+        # Whole fonts rather than subsets: every part then embeds the same font files,
+        # which pypdf keeps once when merging.
+        return list_html(string=html, base_url=str(FONT_DIR)).write_pdf(
+            stylesheets=[fonts], font_config=font_config, full_fonts=True,
+        )
+
+
+def _render_all(htmls: list[str]) -> Iterator[bytes]:
+    """Render the documents in order, in as many processes as there are CPUs to use (two at
+    most), yielding each as soon as it and those before it are done."""
+    fonts_css = _font_faces_css()
     workers = min(len(htmls), _worker_count())
     if workers <= 1:
-        return [render_html(html) for html in htmls]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_process_context()) as pool:
-        return list(pool.map(render_html, htmls))
+        yield from (render_html(html, fonts_css) for html in htmls)
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_process_context(),
+                             initializer=gc.disable) as pool:
+        yield from pool.map(functools.partial(_render_part, fonts_css=fonts_css), htmls)
+
+
+# A part leaves in reference cycles some 4,500 objects a page (1 MB), which the garbage
+# collector takes some 4 ms to find. A worker lives for one list only and leaves them to the
+# end of the process, unless a long list piles up more than this many: some 450 pages and
+# 450 MB, more than a worker's half of the 10,000 residents of a large ward.
+WORKER_GARBAGE = 2_000_000
+
+
+def _render_part(html: str, fonts_css: str) -> bytes:
+    """render_html in a worker process, whose garbage collector is off (see WORKER_GARBAGE)."""
+    pdf = render_html(html, fonts_css)
+    if gc.get_count()[0] > WORKER_GARBAGE:
+        gc.collect()
+    return pdf
 
 
 def _worker_count() -> int:
@@ -515,25 +659,15 @@ def _process_context():
 # --- merging -------------------------------------------------------------------------------
 
 
-def _assemble(document: ListDocument, pdfs: list[bytes], marks: bytes) -> bytes:
-    """Merge the parts, stamp the page numbers on every page, keep shared fonts once."""
-    from pypdf import PdfReader, PdfWriter
+def _finished(document: ListDocument, writer: PdfWriter) -> bytes:
+    """The merged parts as one file in Vietnamese, keeping the fonts they share once."""
+    from pypdf.generic import NameObject, TextStringObject
 
-    writer = PdfWriter()
-    for pdf in pdfs:
-        writer.append(PdfReader(io.BytesIO(pdf)))
-    total = len(writer.pages)
-    numbers = PdfReader(io.BytesIO(marks))
-    if len(numbers.pages) != total:
-        # A part took a page more or less than planned: number the pages it really has.
-        numbers = PdfReader(io.BytesIO(render_html(marks_html(document, total))))
-    for page, number in zip(writer.pages, numbers.pages, strict=True):
-        page.merge_page(number)
-        page.compress_content_streams()
     # Each part embeds the same font files; a pass keeps one of each identical object, and
     # the next can then merge what pointed to them: file, descriptor, CID font, font.
     for _ in range(4):
         writer.compress_identical_objects()
+    writer.root_object[NameObject("/Lang")] = TextStringObject("vi")
     # No dates and no random file identifier: the approved list is the same file every time.
     writer.add_metadata({
         "/Title": f"{document.title} {document.subject}",
