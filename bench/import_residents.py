@@ -121,7 +121,8 @@ def bare_insert(app, data: bytes, commune_id: int) -> tuple[float, int]:
         return seconds, len(rows)
 
 
-def portal_import(app, data: bytes, commune_code: str) -> tuple[float, dict]:
+def portal_import(app, data: bytes, commune_code: str, *, kind=None,
+                  name: str = "so-dan-cu.csv") -> tuple[float, dict]:
     """Upload, map as guessed, import by the job: seconds from upload to done, and the counts."""
     from flask_login import login_user
 
@@ -138,7 +139,7 @@ def portal_import(app, data: bytes, commune_code: str) -> tuple[float, dict]:
         commune = db.session.scalar(select(AdministrativeUnit).where(
             AdministrativeUnit.code == commune_code))
         started = time.perf_counter()
-        upload = service.upload("so-dan-cu.csv", data, ImportKind.RESIDENTS, commune, user)
+        upload = service.upload(name, data, kind or ImportKind.RESIDENTS, commune, user)
         db.session.commit()
         service.begin(upload, upload.mapping, user)
         upload_id = upload.id
@@ -149,7 +150,8 @@ def portal_import(app, data: bytes, commune_code: str) -> tuple[float, dict]:
         if done.state is not ImportState.DONE:
             raise BenchError(f"the import ended {done.state.value}")
         return seconds, {"created": done.created, "updated": done.updated,
-                         "unchanged": done.unchanged, "rejected": done.rejected}
+                         "unchanged": done.unchanged, "rejected": done.rejected,
+                         "unmatched": done.unmatched}
 
 
 def run(backend: Backend, settings: Settings) -> list[Row]:
