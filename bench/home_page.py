@@ -44,8 +44,10 @@ class _CsrfField(HTMLParser):
             self.token = fields.get("value")
 
 
-def log_in(base_url: str) -> str:
-    """Log in as the demo screener the way a browser does; the session cookie to load with."""
+def log_in(base_url: str, username: str = USERNAME, check=None) -> str:
+    """Log in as a demo account (the screener) the way a browser does; the session cookie to
+    load with. check(status, html, what) refuses a page that is not the account's home."""
+    check = check or check_home_page
     import requests
 
     with requests.Session() as browser:
@@ -57,14 +59,14 @@ def log_in(base_url: str) -> str:
             raise BenchError(f"GET /login: HTTP {page.status_code}, no csrf_token field")
         answer = browser.post(
             base_url + "/login",
-            data={"csrf_token": parser.token, "username": USERNAME, "password": DEMO_PASSWORD},
+            data={"csrf_token": parser.token, "username": username, "password": DEMO_PASSWORD},
             timeout=30,
         )
-        check_home_page(answer.status_code, answer.text, "POST /login then GET /")
+        check(answer.status_code, answer.text, "POST /login then GET /")
         # The first page after login adds the CSRF token to the session; a browser would keep
         # that newer cookie, so the load carries it too (else each request would re-add it).
         home = browser.get(base_url + "/", timeout=30, allow_redirects=False)
-        check_home_page(home.status_code, home.text, "GET / with the session cookie")
+        check(home.status_code, home.text, "GET / with the session cookie")
         cookie = browser.cookies.get("session")
         if not cookie:
             raise BenchError("no session cookie after logging in")

@@ -20,9 +20,8 @@ import time
 
 from sqlalchemy import delete, insert, select
 
-from bench.common import BenchError, Backend, Row, Settings, migrate, note, scratch_database, seed_demo
-from bench.import_residents import SEED_RESIDENTS, portal_import, register_file
-from bench.inprocess import portal_app
+from bench.common import Backend, BenchError, Row, Settings, note
+from bench.import_residents import COMMUNE, demo_commune, portal_import, register_file
 
 DOSES = 100_000
 QUICK_DOSES = 5_000
@@ -98,32 +97,22 @@ def bare_insert(app, data: bytes, commune_id: int) -> tuple[float, int]:
 
 
 def run(backend: Backend, settings: Settings) -> list[Row]:
-    from portal.extensions import db
     from portal.imports.models import ImportKind
-    from portal.units.models import AdministrativeUnit
 
     size = QUICK_DOSES if settings.quick else DOSES
-    with scratch_database(backend) as url:
-        migrate(url)
-        seed_demo(url, SEED_RESIDENTS)
-        with portal_app(url) as app:
-            with app.app_context():
-                commune = db.session.scalar(select(AdministrativeUnit).where(
-                    AdministrativeUnit.code == "31117"))
-                hamlets = [hamlet.name for hamlet in commune.children]
-                commune_id = commune.id
-            register = register_file(hamlets, size)
-            seconds, counts = portal_import(app, register, "31117")
-            note(f"register of {size:,} people imported in {seconds:.1f} s: {counts}")
-            data = doses_file(register, size)
-            bare_seconds, bare_rows = bare_insert(app, data, commune_id)
-            note(f"bare insert of {bare_rows:,} doses: {bare_seconds:.1f} s")
-            first, counts = portal_import(app, data, "31117", kind=ImportKind.DOSES,
-                                          name="xuat-nen-tang.csv")
-            note(f"first import: {first:.1f} s {counts}")
-            second, again = portal_import(app, data, "31117", kind=ImportKind.DOSES,
-                                          name="xuat-nen-tang.csv")
-            note(f"second import: {second:.1f} s {again}")
+    with demo_commune(backend) as (app, commune_id, hamlets):
+        register = register_file(hamlets, size)
+        seconds, counts = portal_import(app, register, COMMUNE)
+        note(f"register of {size:,} people imported in {seconds:.1f} s: {counts}")
+        data = doses_file(register, size)
+        bare_seconds, bare_rows = bare_insert(app, data, commune_id)
+        note(f"bare insert of {bare_rows:,} doses: {bare_seconds:.1f} s")
+        first, counts = portal_import(app, data, COMMUNE, kind=ImportKind.DOSES,
+                                      name="xuat-nen-tang.csv")
+        note(f"first import: {first:.1f} s {counts}")
+        second, again = portal_import(app, data, COMMUNE, kind=ImportKind.DOSES,
+                                      name="xuat-nen-tang.csv")
+        note(f"second import: {second:.1f} s {again}")
     if again["created"] or again["updated"]:
         raise BenchError(f"the second import changed something: {again}")
     return [Row(

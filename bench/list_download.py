@@ -16,10 +16,10 @@ import re
 from sqlalchemy import create_engine, text
 
 from bench.common import (
-    DEMO_PASSWORD, Backend, BenchError, Row, Settings, WrkRun, gunicorn, median, migrate, note,
+    Backend, BenchError, Row, Settings, WrkRun, gunicorn, median, migrate, note,
     run_wrk, scratch_database, seed_demo,
 )
-from bench.home_page import USER_AGENT, _CsrfField
+from bench.home_page import USER_AGENT, log_in
 from bench.inprocess import csrf_token_of, logged_in_client, portal_app
 
 RESIDENTS = 20_000
@@ -66,20 +66,10 @@ def approved_list(database_url: str) -> tuple[int, int, int]:
             return list_id, stored.id, stored.size
 
 
-def log_in_clerk(base_url: str) -> str:
-    """The clerk's session cookie, from the login form, as a browser gets it."""
-    import requests
-
-    with requests.Session() as browser:
-        browser.headers["User-Agent"] = USER_AGENT
-        parser = _CsrfField()
-        parser.feed(browser.get(base_url + "/login", timeout=10).text)
-        answer = browser.post(base_url + "/login", timeout=30, data={
-            "csrf_token": parser.token, "username": "clerk", "password": DEMO_PASSWORD})
-        if answer.status_code != 200 or 'name="password"' in answer.text:
-            raise BenchError(f"clerk login: HTTP {answer.status_code}")
-        browser.get(base_url + "/", timeout=30)
-        return browser.cookies["session"]
+def check_logged_in(status: int, html: str, what: str) -> None:
+    """Refuse a login that did not land on a home page (the login form again, an error)."""
+    if status != 200 or 'name="password"' in html:
+        raise BenchError(f"{what}: HTTP {status}, not logged in")
 
 
 def check_download(url: str, headers: list[str], size: int) -> None:
@@ -107,7 +97,8 @@ def run(backend: Backend, settings: Settings) -> list[Row]:
                 "SELECT count(*) FROM compliance_list_rows WHERE list_id = :id"), {"id": list_id})
         note(f"approved list {list_id}: {rows:,} rows, PDF of {size / 1e6:.2f} MB")
         with gunicorn("wsgi:app", url) as portal, gunicorn("bench.bare_app:app", url) as bare:
-            headers = [f"Cookie: session={log_in_clerk(portal)}", f"User-Agent: {USER_AGENT}"]
+            cookie = log_in(portal, "clerk", check_logged_in)
+            headers = [f"Cookie: session={cookie}", f"User-Agent: {USER_AGENT}"]
             portal_url = f"{portal}/lists/{list_id}/download/pdf"
             bare_url = f"{bare}/bare-file/{file_id}"
             check_download(portal_url, headers, size)
