@@ -24,7 +24,6 @@ def upgrade():
     sa.Column('subject_type', sa.String(length=40), nullable=False),
     sa.Column('subject_id', sa.Integer(), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=True),
-    sa.Column('params', sa.JSON(), nullable=False),
     sa.Column('state', sa.Enum('queued', 'running', 'done', 'failed', name='jobstate', native_enum=False, length=32), nullable=False),
     sa.Column('progress', sa.Integer(), nullable=False),
     sa.Column('stage', sa.String(length=40), nullable=True),

@@ -31,7 +31,7 @@ from sqlalchemy import Connection, insert, select, update
 from portal.extensions import db
 from portal.imports.models import UnmatchedDose
 from portal.imports.reading import Cell, SourceRow, Table, parse_birth_date, parse_date
-from portal.imports.residents import BATCH, Refused, Result, _hamlets, _text
+from portal.imports.residents import BATCH, Refused, Result, cell_text, hamlets_of
 from portal.residents.identity import (
     InvalidValue, check_birth_date, check_birth_year, clean_id_number, clean_phone,
 )
@@ -148,11 +148,11 @@ def _checked(row: SourceRow, mapping: dict[str, int], today: date,
     """The row as a dose to match, or the reasons it cannot be (in the user's language)."""
     cells = row.cells
     reasons: list[str] = []
-    name = normalise_name(_text(cells, mapping, "full_name") or "")[:NAME_LENGTH]
+    name = normalise_name(cell_text(cells, mapping, "full_name") or "")[:NAME_LENGTH]
     if not name:
         reasons.append(_("The full name is empty."))
 
-    birth_text = _text(cells, mapping, "birth_date")
+    birth_text = cell_text(cells, mapping, "birth_date")
     birth_date, birth_year = None, None
     try:
         parsed = parse_birth_date(_cell(cells, mapping, "birth_date"))
@@ -164,7 +164,7 @@ def _checked(row: SourceRow, mapping: dict[str, int], today: date,
     except ValueError:
         reasons.append(_("“%(value)s” is not a date: write it as dd/mm/yyyy.", value=birth_text))
 
-    id_text = _text(cells, mapping, "id_number")
+    id_text = cell_text(cells, mapping, "id_number")
     id_number = None
     try:
         # The platform does not give the sex: only the birth year is checked against a CCCD.
@@ -177,11 +177,11 @@ def _checked(row: SourceRow, mapping: dict[str, int], today: date,
 
     # The phone only helps whoever matches a row by hand: a bad one is dropped, not the dose.
     try:
-        phone = clean_phone(_text(cells, mapping, "phone"))
+        phone = clean_phone(cell_text(cells, mapping, "phone"))
     except InvalidValue:
         phone = None
 
-    dose_text = _text(cells, mapping, "dose")
+    dose_text = cell_text(cells, mapping, "dose")
     kind = None
     try:
         kind = parse_dose(dose_text)
@@ -191,7 +191,7 @@ def _checked(row: SourceRow, mapping: dict[str, int], today: date,
         reasons.append(_("“%(value)s” is not a dose: write Mũi 1, Mũi 2, Mũi 3 (nhắc lại lần "
                          "1), Mũi 4 (nhắc lại lần 2) or Mũi bổ sung.", value=dose_text))
 
-    vaccine = _one_line(_text(cells, mapping, "vaccine"), VACCINE_LENGTH)
+    vaccine = _one_line(cell_text(cells, mapping, "vaccine"), VACCINE_LENGTH)
     if not vaccine:
         reasons.append(_("The vaccine is empty."))
 
@@ -209,7 +209,7 @@ def _checked(row: SourceRow, mapping: dict[str, int], today: date,
             reasons.append(_("The date of the dose is before the date of birth."))
     except ValueError:
         reasons.append(_("“%(value)s” is not a date: write it as dd/mm/yyyy.",
-                         value=_text(cells, mapping, "date")))
+                         value=cell_text(cells, mapping, "date")))
 
     if reasons:
         return None, reasons
@@ -219,7 +219,7 @@ def _checked(row: SourceRow, mapping: dict[str, int], today: date,
         line=row.line, cells=cells, full_name=name, name_folded=folded[name],
         birth_date=birth_date, birth_year=birth_year, id_number=id_number, phone=phone,
         kind=kind, vaccine=vaccine, given_on=given_on,
-        place=_one_line(_text(cells, mapping, "site"), PLACE_LENGTH) or None,
+        place=_one_line(cell_text(cells, mapping, "site"), PLACE_LENGTH) or None,
     ), []
 
 
@@ -285,7 +285,7 @@ class _Residents:
 
 def _store(rows: list[_DoseRow], commune: AdministrativeUnit, import_id: int,
            result: DoseResult, progress: Callable[[float], None]) -> None:
-    hamlet_ids = set(_hamlets(commune).values())
+    hamlet_ids = set(hamlets_of(commune).values())
     # The big reads go through the session's connection, in its transaction: what is read is
     # only looked at, and ORM rows would cost more than the rest of the import.
     db.session.flush()

@@ -90,7 +90,7 @@ def import_residents(table: Table, mapping: dict[str, int], commune: Administrat
     """Import the table's rows into the commune, columns as mapped; the caller commits."""
     progress = progress or (lambda share: None)
     result = Result(total=len(table.rows))
-    hamlets = _hamlets(commune)
+    hamlets = hamlets_of(commune)
     people: list[_Person] = []
     seen_ids: dict[str, int] = {}
     for position, row in enumerate(table.rows):
@@ -114,7 +114,7 @@ def import_residents(table: Table, mapping: dict[str, int], commune: Administrat
 # --- checking a row ----------------------------------------------------------------------
 
 
-def _text(cells: list[Cell], mapping: dict[str, int], name: str) -> str | None:
+def cell_text(cells: list[Cell], mapping: dict[str, int], name: str) -> str | None:
     index = mapping.get(name)
     if index is None or index >= len(cells) or cells[index] is None:
         return None
@@ -128,7 +128,7 @@ def _checked(row: SourceRow, mapping: dict[str, int], hamlets: dict[str, int],
     """The row as a person to store, or the reasons it cannot be (in the user's language)."""
     cells = row.cells
     reasons: list[str] = []
-    name = normalise_name(_text(cells, mapping, "full_name") or "")
+    name = normalise_name(cell_text(cells, mapping, "full_name") or "")
     if not name:
         reasons.append(_("The full name is empty."))
     birth_date, birth_year = None, None
@@ -145,15 +145,15 @@ def _checked(row: SourceRow, mapping: dict[str, int], hamlets: dict[str, int],
         reasons.append(str(error))
     except ValueError:
         reasons.append(_("“%(value)s” is not a date: write it as dd/mm/yyyy.",
-                         value=_text(cells, mapping, "birth_date")))
-    sex_text = _text(cells, mapping, "sex")
+                         value=cell_text(cells, mapping, "birth_date")))
+    sex_text = cell_text(cells, mapping, "sex")
     sex = SEXES.get(fold(sex_text)) if sex_text else None
     if sex_text and sex is None:
         reasons.append(_("“%(value)s” is not a sex: write Nam or Nữ.", value=sex_text))
     id_number = None
     try:
         id_number = clean_id_number(
-            _text(cells, mapping, "id_number"), birth_year,
+            cell_text(cells, mapping, "id_number"), birth_year,
             None if sex is None else sex is Sex.FEMALE)
     except InvalidValue as error:
         reasons.append(str(error))
@@ -163,10 +163,10 @@ def _checked(row: SourceRow, mapping: dict[str, int], hamlets: dict[str, int],
         reasons.append(_("The sex is empty, and no 12-digit ID number tells it."))
     phone = None
     try:
-        phone = clean_phone(_text(cells, mapping, "phone"))
+        phone = clean_phone(cell_text(cells, mapping, "phone"))
     except InvalidValue as error:
         reasons.append(str(error))
-    hamlet_name = _text(cells, mapping, "hamlet")
+    hamlet_name = cell_text(cells, mapping, "hamlet")
     hamlet_id = _hamlet_of(hamlet_name, hamlets)
     if hamlet_name is None:
         reasons.append(_("The hamlet is empty."))
@@ -175,8 +175,8 @@ def _checked(row: SourceRow, mapping: dict[str, int], hamlets: dict[str, int],
                          name=hamlet_name, commune=commune.name))
     if reasons:
         return None, reasons
-    code = _text(cells, mapping, "household_code")
-    address = _text(cells, mapping, "address")
+    code = cell_text(cells, mapping, "household_code")
+    address = cell_text(cells, mapping, "address")
     household = code.upper() if code else fold(address) if address else f"~{fold(name)}"
     return _Person(
         line=row.line, cells=cells, full_name=name, name_folded=fold(name), birth_date=birth_date,
@@ -186,7 +186,7 @@ def _checked(row: SourceRow, mapping: dict[str, int], hamlets: dict[str, int],
     ), []
 
 
-def _hamlets(commune: AdministrativeUnit) -> dict[str, int]:
+def hamlets_of(commune: AdministrativeUnit) -> dict[str, int]:
     """The commune's hamlets by folded name, and by that name without its kind ("my khanh")."""
     found: dict[str, int] = {}
     for hamlet_id, name in db.session.execute(select(AdministrativeUnit.id, AdministrativeUnit.name)
@@ -201,7 +201,9 @@ def _hamlets(commune: AdministrativeUnit) -> dict[str, int]:
 def _hamlet_key(folded: str) -> str:
     """"khu vuc 01" -> "1", "ap my khanh" -> "my khanh": the part that tells hamlets apart."""
     bare = HAMLET_KINDS.sub("", folded).strip()
-    return bare.lstrip("0") or bare if bare.isdigit() else bare
+    if bare.isdigit():
+        return bare.lstrip("0") or "0"  # "khu vuc 01" and "KV1" are the same hamlet
+    return bare
 
 
 def _hamlet_of(name: str | None, hamlets: dict[str, int]) -> int | None:

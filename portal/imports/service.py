@@ -158,14 +158,13 @@ def run_import(job: Job, progress: Progress) -> None:
 def report_xlsx(table: Table, refused) -> bytes:
     """The refused rows as they were in the file, with the line and the reasons beside them."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Dòng không nhập được")
     header = ["Dòng", *table.headers, "Lý do"]
     bold = Font(bold=True)
-    from openpyxl.cell import WriteOnlyCell
-
     cells = []
     for name in header:
         cell = WriteOnlyCell(sheet, value=spreadsheet_safe(name))

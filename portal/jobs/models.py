@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -35,7 +35,6 @@ class Job(db.Model):
     unit_id: Mapped[int | None] = mapped_column(
         ForeignKey("administrative_units.id", ondelete="SET NULL"), index=True
     )
-    params: Mapped[dict] = mapped_column(JSON, default=dict)
     state: Mapped[JobState] = mapped_column(str_enum(JobState), default=JobState.QUEUED)
     progress: Mapped[int] = mapped_column(Integer, default=0)  # percent
     # What it is doing now, a key of portal.labels.JOB_STAGE.

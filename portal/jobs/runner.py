@@ -40,8 +40,7 @@ def handler(kind: str):
     return register
 
 
-def start(kind: str, *, subject_type: str, subject_id: int, unit_id: int | None, user,
-          params: dict | None = None) -> Job:
+def start(kind: str, *, subject_type: str, subject_id: int, unit_id: int | None, user) -> Job:
     """The job of this kind already under way on this subject, or a new one, queued.
 
     Commits: the job must be in the database before a worker can look for it.
@@ -50,7 +49,7 @@ def start(kind: str, *, subject_type: str, subject_id: int, unit_id: int | None,
     if running is not None:
         return running
     job = Job(id=str(uuid.uuid4()), kind=kind, subject_type=subject_type,
-              subject_id=subject_id, unit_id=unit_id, params=params or {},
+              subject_id=subject_id, unit_id=unit_id,
               state=JobState.QUEUED, progress=0, stage="queued",
               created_by_id=getattr(user, "id", None), created_at=utcnow())
     db.session.add(job)

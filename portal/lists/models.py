@@ -6,8 +6,9 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import (
-    Boolean, Date, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint,
+    Boolean, Date, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, case,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from portal.extensions import db
@@ -74,6 +75,16 @@ class ComplianceList(db.Model):
     )
 
     __table_args__ = (UniqueConstraint("campaign_id", "commune_id", "version"),)
+
+    @hybrid_property
+    def dated_at(self) -> datetime | None:
+        """The list's day: when it was approved, else when it was submitted."""
+        return self.reviewed_at if self.state is ListState.APPROVED else self.submitted_at
+
+    @dated_at.inplace.expression
+    @classmethod
+    def _dated_at(cls):
+        return case((cls.state == ListState.APPROVED, cls.reviewed_at), else_=cls.submitted_at)
 
 
 class ComplianceListRow(db.Model):

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 from flask import Blueprint, Response, abort, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from portal.access import Action, can, requires
 from portal.audit.log import record
@@ -89,8 +89,7 @@ def index():
     commune_id = _positive_int(args.get("commune"))
     if commune_id:
         statement = statement.where(ComplianceList.commune_id == commune_id)
-    day = case((ComplianceList.state == ListState.APPROVED, ComplianceList.reviewed_at),
-               else_=ComplianceList.submitted_at)
+    day = ComplianceList.dated_at
     since, until = _day(args.get("since")), _day(args.get("until"))
     if since:
         statement = statement.where(day >= _utc_start(since))
@@ -179,9 +178,9 @@ def _show_page(compliance_list: ComplianceList, error: str | None = None, status
 
 def _files_context(compliance_list: ComplianceList) -> dict:
     if not can(current_user, Action.DOWNLOAD_LISTS):
-        return {"ready": None, "job": None}
+        return {"ready": None, "job": None, "final": None}
     return {"ready": files.stored_files(compliance_list),
-            "job": files.job_under_way(compliance_list)}
+            "job": files.job_under_way(compliance_list), "final": files.is_final(compliance_list)}
 
 
 @bp.route("/lists/<int:list_id>/files")
