@@ -16,8 +16,9 @@ from sqlalchemy import event, select
 from portal import create_app
 from portal.auth.models import User
 from portal.extensions import db
-from portal.main import dashboard
+from portal.campaigns.active import active_campaign
 from portal.rendering import render
+from portal.visits.progress import HamletProgress, hamlet_progress
 
 TEMPLATE = "main/home_screener.html"
 SCREENER = "screener"
@@ -29,8 +30,8 @@ def frozen_screener_context(app: Flask) -> dict:
         user = db.session.scalar(select(User).where(User.username == SCREENER))
         if user is None:
             raise RuntimeError(f"no {SCREENER!r} account in the database: seed the demo first")
-        campaign = dashboard.active_campaign(user)
-        hamlets = dashboard.hamlet_progress(user, campaign)
+        campaign = active_campaign(user)
+        hamlets = hamlet_progress(user, campaign)
         # Plain copies rather than ORM objects: a lazy load at render time would be a query.
         context = {
             "current_user": SimpleNamespace(
@@ -42,7 +43,7 @@ def frozen_screener_context(app: Flask) -> dict:
                 if campaign is not None else None
             ),
             "hamlets": [
-                dashboard.HamletProgress(
+                HamletProgress(
                     SimpleNamespace(id=row.hamlet.id, name=row.hamlet.name), residents=row.residents,
                     visited=row.visited,
                 )

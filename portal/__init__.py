@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from portal import config
+from portal.ids import MAX_ID
 from portal.security import register_security_headers
 from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 
@@ -163,7 +164,7 @@ class IdConverter(IntegerConverter):
 
     def __init__(self, map, **kwargs):
         kwargs.setdefault("min", 1)
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(map, **kwargs)
 
 

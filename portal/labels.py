@@ -35,6 +35,13 @@ DOSE = {
     DoseKind.BOOSTER_2: _l("Booster 2 (dose 4)"),
 }
 
+# Column headings of coverage tables, where the full names would not fit a phone.
+DOSE_SHORT = {
+    DoseKind.DOSE_1: _l("D1"),
+    DoseKind.DOSE_2: _l("D2"),
+    DoseKind.BOOSTER_1: _l("D3"),
+}
+
 
 
 OUTCOME = {
@@ -176,7 +183,7 @@ FILE_FORMAT = {"pdf": _l("PDF (to sign and file)"), "xlsx": _l("Excel"), "csv": 
 def register(app) -> None:
     """Make the label maps available to every template."""
     app.jinja_env.globals.update(
-        ROLE_LABEL=ROLE, LEVEL_LABEL=LEVEL, DOSE_LABEL=DOSE, OUTCOME_LABEL=OUTCOME, REFUSAL_LABEL=REFUSAL_REASON, CATEGORY_LABEL=SCREENING_CATEGORY,
+        ROLE_LABEL=ROLE, LEVEL_LABEL=LEVEL, DOSE_LABEL=DOSE, DOSE_SHORT_LABEL=DOSE_SHORT, OUTCOME_LABEL=OUTCOME, REFUSAL_LABEL=REFUSAL_REASON, CATEGORY_LABEL=SCREENING_CATEGORY,
         STANDING_LABEL=STANDING, FOLLOW_UP_LABEL=FOLLOW_UP, AUDIT_ACTION_LABEL=AUDIT_ACTION,
         REASON_LABEL=COMPLIANCE_REASON, LIST_STATE_LABEL=LIST_STATE, JOB_STAGE_LABEL=JOB_STAGE,
         FILE_FORMAT_LABEL=FILE_FORMAT, IMPORT_FIELD_LABEL=IMPORT_FIELD, IMPORT_KIND_LABEL=IMPORT_KIND,

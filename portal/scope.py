@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Select, select
 
+from portal.ids import is_id
 from portal.units.models import AdministrativeUnit, UnitLevel
 
 
@@ -41,7 +42,7 @@ def get_in_scope_or_404(model, object_id: int, user):
     from portal.residents.models import Household, Resident
     from portal.visits.models import Visit
 
-    if not 0 < object_id < 2**63:  # from a query string: beyond any id the database holds
+    if not is_id(object_id):  # from a query string: beyond any id the database holds
         abort(404)
     obj = db.session.get(model, object_id)
     if obj is None:

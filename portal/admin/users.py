@@ -12,7 +12,7 @@ from portal.auth.accounts import is_valid_username
 from portal.auth.models import Role, User, new_session_token
 from portal.auth.passwords import hash_password, password_problems
 from portal.extensions import db
-from portal.scope import users_in_scope
+from portal.scope import units_in_scope, users_in_scope
 from portal.text import fold, normalise_name
 from portal.units.models import AdministrativeUnit, UnitLevel
 
@@ -259,3 +259,13 @@ def accounts_in_scope(actor: User, *, role: str = "", unit_code: str = "", text:
         # Accounts are few next to residents: folding in Python keeps both databases alike.
         accounts = [u for u in accounts if wanted in fold(u.full_name) or wanted in u.username.lower()]
     return AccountList(accounts[:limit], len(accounts))
+
+
+def accounts_by_role(actor: User) -> dict[Role, int]:
+    """How many accounts of each role sit on units within the actor's scope."""
+    counts = db.session.execute(
+        select(User.role, func.count())
+        .where(User.unit_id.in_(units_in_scope(actor)))
+        .group_by(User.role)
+    )
+    return {role: count for role, count in counts}

@@ -5,7 +5,7 @@ There is no route, screen or command that edits or deletes an audit event.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from flask import Blueprint, request
 from flask_login import current_user
@@ -16,14 +16,15 @@ from portal.audit.log import record
 from portal.audit.models import AuditEvent
 from portal.auth.models import Role
 from portal.extensions import db
+from portal.ids import id_from
 from portal.labels import AUDIT_ACTION
 from portal.rendering import render
 from portal.scope import audit_events_in_scope
+from portal.timeutil import day_range
 
 bp = Blueprint("audit", __name__)
 
 PAGE_SIZE = 50
-VIETNAM = timedelta(hours=7)  # events are stored in UTC; the filter's days are Vietnam's
 
 
 def _day(name: str) -> date | None:
@@ -55,12 +56,12 @@ def events_for(user, filters: dict, before_id: int | None, limit: int = PAGE_SIZ
         statement = statement.where(AuditEvent.object_type == kind.strip())
         if object_id.strip():
             statement = statement.where(AuditEvent.object_id == object_id.strip())
-    if filters["since"]:
-        statement = statement.where(
-            AuditEvent.occurred_at >= datetime.combine(filters["since"], time()) - VIETNAM)
-    if filters["until"]:
-        statement = statement.where(
-            AuditEvent.occurred_at < datetime.combine(filters["until"] + timedelta(days=1), time()) - VIETNAM)
+    # Events are stored in UTC; the filter's days are Vietnam's.
+    start, end = day_range(filters["since"], filters["until"])
+    if start:
+        statement = statement.where(AuditEvent.occurred_at >= start)
+    if end:
+        statement = statement.where(AuditEvent.occurred_at < end)
     if before_id:
         statement = statement.where(AuditEvent.id < before_id)
     return list(db.session.scalars(statement.order_by(AuditEvent.id.desc()).limit(limit)))
@@ -98,9 +99,7 @@ def changes(event: AuditEvent) -> list[tuple[str, object, object]]:
 def trail():
     """The trail, newest first, 50 at a time; filters by action, user, object and days."""
     filters = _filters()
-    before_id = request.args.get("before", type=int)
-    if before_id is not None and not 0 < before_id < 2**63:
-        before_id = None
+    before_id = id_from(request.args.get("before"))
     events = events_for(current_user, filters, before_id)
     # Reading the trail shows health details (visit outcomes): that look is recorded too.
     record("audit.view", "audit", None, unit_id=current_user.unit_id,

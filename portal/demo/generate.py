@@ -31,7 +31,7 @@ from portal.residents.models import (
 )
 from portal.residents.search import name_terms
 from portal.text import fold
-from portal.timeutil import utcnow
+from portal.timeutil import stored_time, utcnow
 from portal.units.models import AdministrativeUnit, UnitLevel, create_unit
 from portal.visits.models import Outcome, RefusalReason, ScreeningCategory, Visit
 
@@ -42,7 +42,6 @@ RESIDENTS_PER_COMMUNE = 20_000
 CHUNK_ROWS = 10_000
 # Share of the first ward's unboosted adults that screeners have already visited.
 VISITED_SHARE = 0.4
-VIETNAM_UTC_OFFSET = timedelta(hours=7)
 
 # Days of the 2021-2022 schedule in the delta, as ordinals (the generator counts in days).
 PRIMARY_FROM = date(2021, 7, 1).toordinal()
@@ -666,7 +665,7 @@ class _Builder:
             for person in group:
                 local += timedelta(minutes=rng.randint(2, 6), seconds=rng.randint(0, 59))
                 rows.append(self.visit_row(person, campaign_id, user_id,
-                                           local - VIETNAM_UTC_OFFSET, day))
+                                           stored_time(local), day))
         self.writer.insert("visits", VISIT_COLUMNS, rows)
         self.counts["visits"] += len(rows)
 

@@ -11,9 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from datetime import UTC
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import force_locale
@@ -28,6 +26,7 @@ from portal.lists import spreadsheets
 from portal.lists.models import ComplianceList, ListFile, ListState
 from portal.lists.pdf import ListDocument, ListRow, render_pdf
 from portal.residents.identity import mask_id_number
+from portal.timeutil import local_time
 
 FORMATS = ("pdf", "xlsx", "csv")
 MEDIA_TYPES = {
@@ -36,7 +35,6 @@ MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
 }
 JOB_KIND = "list_files"
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def is_final(compliance_list: ComplianceList) -> bool:
@@ -145,7 +143,7 @@ def document_of(compliance_list: ComplianceList) -> ListDocument:
 def _document(compliance_list: ComplianceList) -> ListDocument:
     commune = compliance_list.commune
     campaign = compliance_list.campaign
-    issued = _local(compliance_list.submitted_at or compliance_list.created_at)
+    issued = local_time(compliance_list.submitted_at or compliance_list.created_at)
     superior = commune.parent
     recipients = []
     if superior is not None:
@@ -208,14 +206,9 @@ def _approved_note(compliance_list: ComplianceList) -> str | None:
     reviewer = db.session.get(User, compliance_list.reviewed_by_id) \
         if compliance_list.reviewed_by_id else None
     who = f"{reviewer.full_name} ({reviewer.unit.name})" if reviewer else "cấp huyện"
-    at = _local(compliance_list.reviewed_at)
+    at = local_time(compliance_list.reviewed_at)
     return (f"Phiên bản {compliance_list.version}, đã phê duyệt trên Từng Nhà bởi {who} "
             f"lúc {at:%H:%M} ngày {at:%d/%m/%Y}.")
-
-
-def _local(moment):
-    """A stored UTC time in Vietnam's time."""
-    return moment.replace(tzinfo=UTC).astimezone(VIETNAM)
 
 
 def _lower_first(text: str) -> str:

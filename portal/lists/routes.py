@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date
 
 from flask import Blueprint, Response, abort, redirect, request, url_for
 from flask_login import current_user
@@ -12,15 +12,16 @@ from portal.access import Action, can, requires
 from portal.audit.log import record
 from portal.audit.models import AuditEvent
 from portal.extensions import db
+from portal.ids import id_from
 from portal.campaigns.models import Campaign
 from portal.lists import files
 from portal.lists.compliance import compile_list, counts_by_hamlet, counts_by_reason
 from portal.lists.models import ComplianceList, ComplianceListRow, ListFile, ListState
 from portal.lists.workflow import TransitionRefused, approve, send_back, submit, versions
-from portal.main.dashboard import active_campaign
+from portal.campaigns.active import active_campaign
 from portal.rendering import render
 from portal.scope import communes_in_scope, get_in_scope_or_404, lists_in_scope
-from portal.timeutil import today_local
+from portal.timeutil import day_range, today_local
 from portal.units.models import AdministrativeUnit
 
 bp = Blueprint("lists", __name__)
@@ -83,18 +84,19 @@ def index():
     state = args.get("state", "")
     if state in {s.value for s in ListState}:
         statement = statement.where(ComplianceList.state == ListState(state))
-    campaign_id = _positive_int(args.get("campaign"))
+    campaign_id = id_from(args.get("campaign"))
     if campaign_id:
         statement = statement.where(ComplianceList.campaign_id == campaign_id)
-    commune_id = _positive_int(args.get("commune"))
+    commune_id = id_from(args.get("commune"))
     if commune_id:
         statement = statement.where(ComplianceList.commune_id == commune_id)
     day = ComplianceList.dated_at
     since, until = _day(args.get("since")), _day(args.get("until"))
-    if since:
-        statement = statement.where(day >= _utc_start(since))
-    if until:
-        statement = statement.where(day < _utc_start(until + timedelta(days=1)))
+    start, end = day_range(since, until)
+    if start:
+        statement = statement.where(day >= start)
+    if end:
+        statement = statement.where(day < end)
     found = db.session.scalars(statement.order_by(
         (ComplianceList.state != ListState.SUBMITTED), day.desc(), ComplianceList.id.desc()
     ).limit(200)).all()
@@ -117,21 +119,12 @@ def index():
                           "since": since, "until": until})
 
 
-def _positive_int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and 0 < int(value) < 2**63 else None
-
-
 def _day(value: str | None) -> date | None:
     """A date from a filter (yyyy-mm-dd, as a date input sends it); anything else is no filter."""
     try:
         return date.fromisoformat(value) if value else None
     except ValueError:
         return None
-
-
-def _utc_start(day: date) -> datetime:
-    """Midnight in Vietnam (UTC+7) as the naive UTC time the database holds."""
-    return datetime(day.year, day.month, day.day) - timedelta(hours=7)
 
 
 def _ready_files(lists: list[ComplianceList]) -> dict[int, dict[str, ListFile]]:

@@ -8,9 +8,8 @@ from flask import Blueprint, jsonify, redirect, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
-from portal.auth.models import Role
 from portal.extensions import csrf, db
-from portal.main import dashboard
+from portal.main.dashboard import home_context
 from portal.rendering import render
 
 bp = Blueprint("main", __name__)
@@ -21,18 +20,7 @@ bp = Blueprint("main", __name__)
 def home():
     """Each role's own home page, filled with the figures of its scope."""
     user = current_user
-    campaign = dashboard.active_campaign(user)
-    context = {"campaign": campaign}
-    if user.role in (Role.SCREENER, Role.COMMUNE_LEAD):
-        context["hamlets"] = dashboard.hamlet_progress(user, campaign)
-    if user.role is Role.DISTRICT_OFFICER:
-        context["coverage"] = dashboard.commune_coverage(user, campaign)
-        context["waiting"] = dashboard.lists_waiting(user)
-    if user.role is Role.CLERK:
-        context["approved"] = dashboard.approved_lists(user)
-    if user.role is Role.ADMIN:
-        context["accounts"] = dashboard.accounts_by_role(user)
-        context["units"] = dashboard.units_by_level(user)
+    context = home_context(user)
     return render(f"main/home_{user.role.value}.html", **context)
 
 

@@ -10,7 +10,8 @@ from wtforms.fields.choices import SelectChoice
 from portal.access import Action, requires
 from portal.audit.log import record
 from portal.extensions import db
-from portal.main.dashboard import active_campaign
+from portal.ids import id_from
+from portal.campaigns.active import active_campaign
 from portal.rendering import render
 from portal.residents.forms import ResidentForm
 from portal.residents.models import Resident, Sex
@@ -45,8 +46,8 @@ def card(resident_id: int):
     record("resident.view", "resident", resident.id, unit_id=resident.hamlet_id)
     db.session.commit()
     # After a save without JavaScript, the redirect names the visit to confirm.
-    saved_id = request.args.get("saved", type=int) or 0
-    saved = db.session.get(Visit, saved_id) if 0 < saved_id < 2**63 else None
+    saved_id = id_from(request.args.get("saved"))
+    saved = db.session.get(Visit, saved_id) if saved_id else None
     if saved is not None and (saved.resident_id != resident.id or saved.user_id != current_user.id):
         saved = None
     return render("residents/card.html", **card_context(resident, saved=saved))

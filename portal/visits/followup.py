@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.campaigns.models import Campaign
@@ -15,7 +15,7 @@ from portal.residents.models import Resident
 from portal.scope import hamlets_in_scope
 from portal.visits.models import Outcome, ScreeningCategory, Visit
 from portal.visits.outcomes import Standing
-from portal.visits.standings import standings_of
+from portal.visits.standings import latest_visit_ids, standings_of
 
 
 class FollowUp(enum.StrEnum):
@@ -56,13 +56,8 @@ def follow_up_list(
 ) -> list[FollowUpRow]:
     """Residents in scope whose latest visit puts them on this list and who still need it."""
     hamlets = hamlets_in_scope(user)
-    latest = (
-        select(func.max(Visit.id))
-        .join(Resident, Visit.resident_id == Resident.id)
-        .where(Visit.campaign_id == campaign.id, Visit.undone_at.is_(None),
-               Resident.hamlet_id.in_(hamlets))
-        .group_by(Visit.resident_id)
-    )
+    latest = (latest_visit_ids(campaign).join(Resident, Visit.resident_id == Resident.id)
+              .where(Resident.hamlet_id.in_(hamlets)))
     if hamlet_id is not None:
         latest = latest.where(Resident.hamlet_id == hamlet_id)
     query = select(Visit).where(Visit.id.in_(latest), Visit.outcome.in_(_OUTCOMES[kind]))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy import Date, ForeignKey, Index, String, Text, and_
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -74,6 +75,16 @@ class Visit(db.Model):
     resident = relationship("Resident")
     campaign = relationship("Campaign")
     user = relationship("User")
+
+    @hybrid_method
+    def counts_in(self, campaign) -> bool:
+        """The rule of the visits that count: of this campaign, and not undone."""
+        return self.campaign_id == campaign.id and self.undone_at is None
+
+    @counts_in.expression
+    @classmethod
+    def _counts_in(cls, campaign):
+        return and_(cls.campaign_id == campaign.id, cls.undone_at.is_(None))
 
     __table_args__ = (
         Index("ix_visits_campaign_resident", "campaign_id", "resident_id", "visited_at"),

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.access import Action, requires
 from portal.extensions import db
-from portal.main.dashboard import active_campaign, hamlet_progress
+from portal.campaigns.active import active_campaign
 from portal.rendering import render
 from portal.residents.models import Resident
 from portal.residents.routes import card_context
@@ -22,6 +22,7 @@ from portal.visits.models import ScreeningCategory, Visit
 from portal.visits.recording import (
     UndoRefused, VisitConflict, VisitInput, find_by_client_uuid, record_visit, undo_visit,
 )
+from portal.visits.progress import hamlet_progress
 from portal.visits.walk import hamlet_walk
 
 bp = Blueprint("visits", __name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from portal.campaigns.models import Campaign
 from portal.campaigns.rules import has_required_dose, is_targeted
@@ -15,17 +15,18 @@ from portal.visits.models import Visit
 from portal.visits.outcomes import Standing, standing
 
 
+def latest_visit_ids(campaign: Campaign) -> Select:
+    """Ids of the visit that counts for each resident: their latest in the campaign not undone.
+
+    A subquery to narrow with joins and conditions (whose residents, which hamlets).
+    """
+    return (select(func.max(Visit.id)).where(Visit.counts_in(campaign))
+            .group_by(Visit.resident_id))
+
+
 def latest_visits(campaign: Campaign, resident_ids) -> dict[int, Visit]:
-    """The latest visit not undone of each resident in the campaign."""
-    newest = (
-        select(func.max(Visit.id))
-        .where(
-            Visit.campaign_id == campaign.id,
-            Visit.undone_at.is_(None),
-            Visit.resident_id.in_(resident_ids),
-        )
-        .group_by(Visit.resident_id)
-    )
+    """The visit that counts of each of these residents in the campaign."""
+    newest = latest_visit_ids(campaign).where(Visit.resident_id.in_(resident_ids))
     visits = db.session.scalars(select(Visit).where(Visit.id.in_(newest)))
     return {v.resident_id: v for v in visits}
 
@@ -60,7 +61,7 @@ def standing_from_history(
     resident: Resident, campaign: Campaign, today: date, visits: list[Visit]
 ) -> Standing:
     """One resident's standing from their visits already loaded (any campaign, undone too)."""
-    current = [v for v in visits if v.campaign_id == campaign.id and v.undone_at is None]
+    current = [v for v in visits if v.counts_in(campaign)]
     return standing(
         resident_status=resident.status,
         targeted=is_targeted(resident, campaign),

@@ -1,0 +1,33 @@
+"""Which campaign a user works on: the newest active one that covers their unit."""
+
+from __future__ import annotations
+
+from flask import g, has_request_context
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
+
+from portal.campaigns.models import Campaign
+from portal.extensions import db
+
+
+def active_campaign(user) -> Campaign | None:
+    """The newest active campaign that covers the user's unit (or runs inside it).
+
+    Looked up once per request: a view and the templates it renders may all ask.
+    """
+    cache = g.setdefault("active_campaigns", {}) if has_request_context() else {}
+    if user.id not in cache:
+        unit_path = user.unit.path
+        campaigns = db.session.scalars(
+            select(Campaign)
+            .join(Campaign.unit)
+            .options(contains_eager(Campaign.unit))
+            .where(Campaign.active.is_(True))
+            .order_by(Campaign.starts_on.desc(), Campaign.id.desc())
+        )
+        cache[user.id] = next(
+            (c for c in campaigns
+             if unit_path.startswith(c.unit.path) or c.unit.path.startswith(unit_path)),
+            None,
+        )
+    return cache[user.id]
