@@ -122,11 +122,12 @@ def register_templating(app: Flask) -> None:
     from portal.campaigns.rules import age_in_campaign
     from portal.residents.identity import mask_id_number
     from portal.visits.models import Outcome
-    from portal.visits.outcomes import CLOSED
+    from portal.visits.outcomes import CLOSED, OUTCOME_DETAILS
 
     labels.register(app)
     app.jinja_env.globals.update(htmx_config=HTMX_CONFIG, Outcome=Outcome, can=can, Action=Action,
-                                 new_uuid=lambda: str(uuid.uuid4()), CLOSED_STANDINGS=CLOSED)
+                                 new_uuid=lambda: str(uuid.uuid4()), CLOSED_STANDINGS=CLOSED,
+                                 OUTCOME_DETAILS=OUTCOME_DETAILS)
 
     @app.template_filter("masked")
     def masked(value) -> str:

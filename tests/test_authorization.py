@@ -30,7 +30,7 @@ ROUTES = {
     "auth.logout": (LOGIN, None),
     "main.home": (LOGIN, None),
     "residents.search": (Action.SEARCH_RESIDENTS, None),
-    "residents.card": (Action.VIEW_HEALTH_DETAILS, "resident"),
+    "visits.card": (Action.VIEW_HEALTH_DETAILS, "resident"),
     "residents.new": (Action.ADD_RESIDENT, "hamlet"),
     "visits.walk": (Action.WALK, None),
     "visits.hamlet": (Action.WALK, "hamlet"),

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.auth.models import Role, User
+from portal.demo import DEMO_PASSWORD, REFERENCE_DAY
 from portal.campaigns.models import Campaign
 from portal.extensions import db
 from portal.residents.identity import clean_id_number, clean_phone
@@ -18,10 +19,7 @@ from portal.residents.models import (
 from portal.units.models import AdministrativeUnit, UnitLevel
 from portal.visits.models import Visit
 
-REFERENCE_DAY = date(2022, 7, 8)
 ADULT_BORN_BY = date(2004, 7, 8)
-
-
 
 
 def _seed(runner, residents=6000, seed=7, *extra):
@@ -60,6 +58,37 @@ def test_the_demo_loads_units_people_and_one_account_per_role(app, runner):
             .join(Visit, Visit.resident_id == Resident.id)
         ).all()
         assert visited_communes == [accounts["screener"].unit_id]
+
+
+def test_the_demo_records_its_visits_as_a_screener_would(app, runner):
+    """Through record_visit: an audit row each, a card seen proves its dose, only kept details."""
+    from portal.audit.models import AuditEvent
+    from portal.visits.models import Outcome, ScreeningCategory
+
+    assert _seed(runner, 6000).exit_code == 0
+    with app.app_context():
+        visits = db.session.scalars(select(Visit)).all()
+        assert len(visits) > 100
+        audited = set(db.session.scalars(
+            select(AuditEvent.object_id).where(AuditEvent.action == "visit.create")))
+        assert audited == {str(v.id) for v in visits}
+        card_doses = {d.visit_id: d for d in db.session.scalars(
+            select(Dose).where(Dose.source == RecordSource.CARD))}
+        outcomes = {v.outcome for v in visits}
+        assert {Outcome.WILLING, Outcome.REFUSED, Outcome.CONTRAINDICATED,
+                Outcome.UP_TO_DATE} <= outcomes
+        for visit in visits:
+            assert (visit.refusal_reason is not None) == (visit.outcome is Outcome.REFUSED)
+            assert (visit.screening_category is not None) == (
+                visit.outcome is Outcome.CONTRAINDICATED)
+            assert (visit.deferred_until is not None) == (
+                visit.screening_category is ScreeningCategory.DEFERRAL)
+            if visit.outcome is Outcome.UP_TO_DATE:
+                dose = card_doses[visit.id]
+                assert dose.kind is DoseKind.BOOSTER_1 and dose.resident_id == visit.resident_id
+                assert dose.given_on < visit.visited_at.date() and dose.vaccine
+            else:
+                assert visit.id not in card_doses
 
 
 def test_coverage_among_adults_looks_like_seed_002(app, runner):
@@ -136,7 +165,7 @@ def test_new_rows_after_the_demo_get_fresh_ids(app, runner):
 def test_demo_accounts_log_in_and_land_on_their_home_pages(app, runner, client):
     assert _seed(runner, 500).exit_code == 0
     for username in ("screener", "commune_lead", "district_officer", "clerk", "admin"):
-        response = client.login(username, "tungnha-demo")
+        response = client.login(username, DEMO_PASSWORD)
         assert response.status_code == 302, username
         home = client.get(response.headers["Location"])
         assert home.status_code == 200

@@ -7,7 +7,7 @@ import time
 import click
 from flask.cli import with_appcontext
 
-DEMO_PASSWORD = "tungnha-demo"
+from portal.demo import DEMO_PASSWORD
 
 
 @click.command("seed-demo")

@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import selectinload
 
 from portal.auth.accounts import create_user
 from portal.auth.models import User
 from portal.auth.passwords import hash_password
 from portal.campaigns.models import Campaign
-from portal.demo import names
+from portal.demo import DEMO_PASSWORD, REFERENCE_DAY, names
 from portal.bulk import bulk_insert
 from portal.extensions import db
 from portal.residents.models import (
@@ -29,14 +30,22 @@ from portal.residents.models import (
     ResidentStatus,
     Sex,
 )
+from portal.residents.identity import century_and_sex_digit
 from portal.residents.search import name_terms
 from portal.text import fold
 from portal.timeutil import stored_time, utcnow
 from portal.units.models import AdministrativeUnit, UnitLevel, create_unit
-from portal.visits.models import Outcome, RefusalReason, ScreeningCategory, Visit
+from portal.visits.models import Outcome, RefusalReason, ScreeningCategory
+from portal.visits.recording import VisitInput, record_visit
 
-# Seed 002 (Sóc Trăng, 08/07/2022) reports coverage on this day; ages are counted on it.
-REFERENCE_DAY = date(2022, 7, 8)
+# What screeners write on the visits of each outcome that takes only a note.
+VISIT_NOTES = {
+    Outcome.WILLING: names.WILLING_NOTES,
+    Outcome.ABSENT: names.ABSENT_NOTES,
+    Outcome.HOMEBOUND: names.HOMEBOUND_NOTES,
+    Outcome.HOSPITALISED: names.HOSPITALISED_NOTES,
+}
+
 RESIDENTS_PER_COMMUNE = 20_000
 # Rows per bulk insert: big enough to amortise round trips, small enough to bound memory.
 CHUNK_ROWS = 10_000
@@ -59,8 +68,7 @@ LAST_DAY = REFERENCE_DAY.toordinal() - 1
 MALE, FEMALE = Sex.MALE.value, Sex.FEMALE.value
 PRESENT, MOVED_AWAY = ResidentStatus.PRESENT.value, ResidentStatus.MOVED_AWAY.value
 DECEASED = ResidentStatus.DECEASED.value
-REGISTER, PLATFORM, CARD = (RecordSource.REGISTER.value, RecordSource.PLATFORM.value,
-                            RecordSource.CARD.value)
+REGISTER, PLATFORM = RecordSource.REGISTER.value, RecordSource.PLATFORM.value
 DOSE_1, DOSE_2 = DoseKind.DOSE_1.value, DoseKind.DOSE_2.value
 BOOSTER_1, BOOSTER_2 = DoseKind.BOOSTER_1.value, DoseKind.BOOSTER_2.value
 
@@ -71,15 +79,9 @@ RESIDENT_COLUMNS = (
     "source", "created_at", "updated_at",
 )
 DOSE_COLUMNS = (
-    "id", "resident_id", "kind", "vaccine", "given_on", "place", "source", "visit_id",
-    "created_at",
+    "id", "resident_id", "kind", "vaccine", "given_on", "place", "source", "created_at",
 )
 SEARCH_TERM_COLUMNS = ("commune_id", "term", "resident_id")
-VISIT_COLUMNS = (
-    "id", "client_uuid", "campaign_id", "resident_id", "user_id", "visited_at", "outcome",
-    "refusal_reason", "screening_category", "deferred_until", "reason", "note", "undone_at",
-    "created_at",
-)
 
 
 class DemoError(Exception):
@@ -223,9 +225,9 @@ class _Builder:
         self.teen_vaccine = _Weighted(names.TEEN_VACCINES)
         self.child_vaccine = _Weighted(names.CHILD_VACCINES)
         # Going through the enums checks the codes in names.py against the model.
-        self.refusal = _Weighted([((RefusalReason(code).value, note), weight)
+        self.refusal = _Weighted([((RefusalReason(code), note), weight)
                                   for code, note, weight in names.REFUSALS])
-        self.screening = _Weighted([((ScreeningCategory(code).value, reason, days, pregnant), w)
+        self.screening = _Weighted([((ScreeningCategory(code), reason, days, pregnant), w)
                                     for code, reason, days, pregnant, w in names.SCREENINGS])
         self.id_counters: dict[str, int] = {}
         self.old_id_counter = 0
@@ -236,7 +238,9 @@ class _Builder:
         # The words each folded name is found by, in a stable order (sets are not).
         self.terms_of: dict[str, tuple[str, ...]] = {}
         self.commune_id = 0
-        self.unboosted: list[_Unboosted] | None = None
+        # The first ward's unboosted adults, whom the screener visits once all rows are in.
+        self.unboosted: list[_Unboosted] = []
+        self.collecting = False
         self.household_serial = 0
         self.force_first_name = True
         self.stations = ("", "")
@@ -252,25 +256,23 @@ class _Builder:
         self.next_household_id = self.writer.next_id(Household)
         self.next_resident_id = self.writer.next_id(Resident)
         self.next_dose_id = self.writer.next_id(Dose)
-        self.next_visit_id = self.writer.next_id(Visit)
         for index, commune in enumerate(communes):
             self.commune_id = commune.unit.id
             self.stations = (
                 f"Trạm Y tế {commune.unit.name}",
                 f"Trung tâm Y tế {district.name}",
             )
-            self.unboosted = [] if index == 0 else None
+            self.collecting = index == 0
             for hamlet, size in zip(commune.hamlets, commune.hamlet_sizes, strict=True):
                 self.build_hamlet(hamlet, size)
                 if len(self.people) >= CHUNK_ROWS:
                     self.flush()
-            if index == 0:
-                # Visits point at residents and card doses at visits: write those first.
-                self.flush()
-                self.build_visits(campaign.id, screener.id)
-                self.flush()
         self.flush()
-        self.writer.finish(("households", "residents", "doses", "visits"))
+        # The bulk rows set their own ids: sequences move past them before the ORM's inserts.
+        self.writer.finish(("households", "residents", "doses"))
+        self.build_visits(campaign, screener)
+        self.counts["doses"] += db.session.scalar(
+            select(func.count()).select_from(Dose).where(Dose.source == RecordSource.CARD))
         return self.counts
 
     def flush(self) -> None:
@@ -360,8 +362,6 @@ class _Builder:
 
     def build_accounts(self, first: _Commune) -> User:
         """One account per role; the screener walks the first three hamlets of Phường Cái Khế."""
-        from portal.demo.cli import DEMO_PASSWORD
-
         # scrypt is slow on purpose: hash the shared password once for every account.
         password_hash = hash_password(DEMO_PASSWORD)
         screener = None
@@ -550,7 +550,7 @@ class _Builder:
             REGISTER, self.now_text, self.now_text,
         ))
         dose_2_on, boosted = self.add_doses(resident_id, age)
-        if self.unboosted is not None and age >= 18 and status == PRESENT and not boosted:
+        if self.collecting and age >= 18 and status == PRESENT and not boosted:
             self.unboosted.append(_Unboosted(resident_id, self.household_serial, age, pregnant,
                                              dose_2_on))
         return full_name
@@ -558,7 +558,7 @@ class _Builder:
     def citizen_id_number(self, birth_year: int, male: bool) -> str:
         """A CCCD: birth province, century-and-sex digit, birth year, then a unique six digits."""
         province = self.birth_province.draw(self.rng)
-        century_sex = (0 if birth_year < 2000 else 2) + (0 if male else 1)
+        century_sex = century_and_sex_digit(birth_year, female=not male)
         key = f"{province}{century_sex}{birth_year % 100:02d}"
         serial = self.id_counters.get(key, 0)
         if serial >= 1_000_000:
@@ -635,23 +635,26 @@ class _Builder:
             self.add_dose(resident_id, BOOSTER_2, self.booster_vaccine.draw(rng), fourth_on)
         return second_on, True
 
-    def add_dose(self, resident_id: int, kind: str, vaccine: str, day: int,
-                 source: str = PLATFORM, place: str | None = None,
-                 visit_id: int | None = None) -> None:
-        """Buffer one dose row."""
-        if place is None:
-            place = self.stations[0] if self.rng.random() < 0.7 else self.stations[1]
+    def add_dose(self, resident_id: int, kind: str, vaccine: str, day: int) -> None:
+        """Buffer one dose row, as the national platform knows it."""
+        place = self.stations[0] if self.rng.random() < 0.7 else self.stations[1]
         self.doses.append((self.next_dose_id, resident_id, kind, vaccine, self.day_text(day),
-                           place, source, visit_id, self.now_text))
+                           place, PLATFORM, self.now_text))
         self.next_dose_id += 1
         self.counts["doses"] += 1
 
     # -- visits -------------------------------------------------------------------------------
 
-    def build_visits(self, campaign_id: int, user_id: int) -> None:
-        """Visits to about 40 % of the first ward's unboosted adults, a household at a time."""
+    def build_visits(self, campaign: Campaign, screener: User) -> None:
+        """Visits to about 40 % of the first ward's unboosted adults, a household at a time,
+        recorded as a screener records them (record_visit: its effects and audit rows)."""
         rng = self.rng
-        rows = []
+        residents = {}
+        ids = [person.resident_id for person in self.unboosted]
+        for start in range(0, len(ids), CHUNK_ROWS):
+            residents.update((r.id, r) for r in db.session.scalars(
+                select(Resident).where(Resident.id.in_(ids[start:start + CHUNK_ROWS]))
+                .options(selectinload(Resident.doses))))
         for _, group in itertools.groupby(self.unboosted, key=lambda person: person.household):
             if rng.random() >= VISITED_SHARE:
                 continue
@@ -664,17 +667,15 @@ class _Builder:
             local = datetime.combine(day, datetime.min.time()) + timedelta(minutes=start_minutes)
             for person in group:
                 local += timedelta(minutes=rng.randint(2, 6), seconds=rng.randint(0, 59))
-                rows.append(self.visit_row(person, campaign_id, user_id,
-                                           stored_time(local), day))
-        self.writer.insert("visits", VISIT_COLUMNS, rows)
-        self.counts["visits"] += len(rows)
+                record_visit(user=screener, resident=residents[person.resident_id],
+                             campaign=campaign, entry=self.visit_entry(person, day), today=day,
+                             at=stored_time(local))
+                self.counts["visits"] += 1
+        db.session.flush()
 
-    def visit_row(self, person: _Unboosted, campaign_id: int, user_id: int,
-                  visited_at: datetime, day: date) -> tuple:
-        """One visit, its outcome drawn with realistic shares; a card seen adds booster 1."""
+    def visit_entry(self, person: _Unboosted, day: date) -> VisitInput:
+        """What a screener finds at one door, drawn with realistic shares."""
         rng = self.rng
-        visit_id = self.next_visit_id
-        self.next_visit_id += 1
         day_ordinal = day.toordinal()
         card_possible = (person.dose_2_on is not None
                          and person.dose_2_on + 90 < day_ordinal)
@@ -686,37 +687,26 @@ class _Builder:
             (Outcome.UP_TO_DATE, 15 if card_possible else 0),
         ]
         outcome = _Weighted(weights).draw(rng)
-        refusal = category = deferred = reason = note = None
+        client_uuid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        details = {}
         if outcome is Outcome.REFUSED:
-            refusal, note = self.refusal.draw(rng)
+            details["refusal_reason"], details["note"] = self.refusal.draw(rng)
         elif outcome is Outcome.CONTRAINDICATED:
             while True:
                 category, reason, deferral_days, pregnancy_only = self.screening.draw(rng)
                 if person.pregnant or not pregnancy_only:
                     break
+            details["screening_category"], details["reason"] = category, reason
             if deferral_days is not None:
-                deferred = self.day_text(day_ordinal + rng.randint(*deferral_days))
-        elif outcome is Outcome.WILLING:
-            note = rng.choice(names.WILLING_NOTES)
-        elif outcome is Outcome.ABSENT:
-            note = rng.choice(names.ABSENT_NOTES)
-        elif outcome is Outcome.HOMEBOUND:
-            note = rng.choice(names.HOMEBOUND_NOTES)
-        elif outcome is Outcome.HOSPITALISED:
-            note = rng.choice(names.HOSPITALISED_NOTES)
+                details["deferred_until"] = day + timedelta(days=rng.randint(*deferral_days))
         elif outcome is Outcome.UP_TO_DATE:
-            note = "Đã xem thẻ tiêm chủng"
-            given_on = rng.randint(max(person.dose_2_on + 90, BOOSTERS_FROM),
-                                   day_ordinal - 1)
-            self.add_dose(person.resident_id, BOOSTER_1, self.booster_vaccine.draw(rng),
-                          given_on, source=CARD, place=rng.choice(names.CARD_PLACES),
-                          visit_id=visit_id)
-        moment = _moment_text(visited_at)
-        return (
-            visit_id, str(uuid.UUID(int=rng.getrandbits(128), version=4)), campaign_id,
-            person.resident_id, user_id, moment, outcome.value, refusal, category, deferred,
-            reason, note, None, moment,
-        )
+            details["note"] = "Đã xem thẻ tiêm chủng"
+            details["dose_given_on"] = date.fromordinal(
+                rng.randint(max(person.dose_2_on + 90, BOOSTERS_FROM), day_ordinal - 1))
+            details["vaccine"] = self.booster_vaccine.draw(rng)
+        else:
+            details["note"] = rng.choice(VISIT_NOTES[outcome])
+        return VisitInput(client_uuid=client_uuid, outcome=outcome, **details)
 
 
 def _between(random_, low: int, high: int) -> int:

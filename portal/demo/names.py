@@ -134,15 +134,6 @@ BOOSTER_VACCINES: list[tuple[str, float]] = [
 TEEN_VACCINES: list[tuple[str, float]] = [("Pfizer-BioNTech", 85), ("Moderna", 15)]
 CHILD_VACCINES: list[tuple[str, float]] = [("Pfizer-BioNTech", 70), ("Moderna", 30)]
 
-# Places where a card seen at the door says the booster was given, outside the local records.
-CARD_PLACES: list[str] = [
-    "Trung tâm Y tế Quận Ninh Kiều",
-    "Bệnh viện Đa khoa Trung ương Cần Thơ",
-    "Trạm Y tế Phường 12, Quận Gò Vấp, TP. Hồ Chí Minh",
-    "Trung tâm Y tế Huyện Châu Thành, Hậu Giang",
-    "Trạm Y tế xã Long Hòa, Huyện Phong Điền",
-]
-
 # The demo accounts: user name, role, unit code, full name.
 ACCOUNTS: list[tuple[str, str, str, str]] = [
     ("screener", "screener", "31117", "Trần Thị Ngọc Hân"),

@@ -1,4 +1,4 @@
-"""Residents: search as you type, the resident's card, adding someone the register missed."""
+"""Residents: search as you type, adding someone the register missed."""
 
 from __future__ import annotations
 
@@ -8,10 +8,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from portal.access import Action, requires
-from portal.audit.log import record
 from portal.extensions import db
-from portal.ids import id_from
-from portal.campaigns.active import active_campaign
 from portal.rendering import render
 from portal.residents.forms import ResidentForm
 from portal.residents.models import Resident, Sex
@@ -22,9 +19,6 @@ from portal.residents.search import search_residents
 from portal.scope import get_in_scope_or_404
 from portal.timeutil import today_local
 from portal.units.models import AdministrativeUnit
-from portal.visits.forms import VisitForm
-from portal.visits.models import Visit
-from portal.visits.standings import standing_from_history
 
 bp = Blueprint("residents", __name__)
 
@@ -36,48 +30,6 @@ def search():
     query = request.args.get("q", "")[:80]
     results = search_residents(current_user, query) if len(query.strip()) >= 2 else []
     return render("residents/search.html", block="results", query=query, results=results)
-
-
-@bp.route("/residents/<int:resident_id>")
-@requires(Action.VIEW_HEALTH_DETAILS)
-def card(resident_id: int):
-    """The resident's card: age, risk flags, doses, past visits, and the outcome buttons."""
-    resident = get_in_scope_or_404(Resident, resident_id, current_user)
-    record("resident.view", "resident", resident.id, unit_id=resident.hamlet_id)
-    db.session.commit()
-    # After a save without JavaScript, the redirect names the visit to confirm.
-    saved_id = id_from(request.args.get("saved"))
-    saved = db.session.get(Visit, saved_id) if saved_id else None
-    if saved is not None and (saved.resident_id != resident.id or saved.user_id != current_user.id):
-        saved = None
-    return render("residents/card.html", **card_context(resident, saved=saved))
-
-
-def card_context(resident: Resident, form: VisitForm | None = None, saved=None) -> dict:
-    """What the card shows, also after a visit is saved or refused."""
-    campaign = active_campaign(current_user)
-    today = today_local()
-    visits = sorted(resident_visits(resident), key=lambda v: v.visited_at, reverse=True)
-    current = standing_from_history(resident, campaign, today, visits) if campaign else None
-    return {
-        "resident": resident,
-        "campaign": campaign,
-        "standing": current,
-        "visits": visits,
-        # A saved visit shows its confirmation, not the outcome forms.
-        "form": form or (None if saved else VisitForm(formdata=None, today=today)),
-        "saved": saved,
-        "today": today,
-    }
-
-
-def resident_visits(resident: Resident):
-    """Every visit of the resident, undone ones included (the history is kept)."""
-    from sqlalchemy import select
-
-    from portal.visits.models import Visit
-
-    return db.session.scalars(select(Visit).where(Visit.resident_id == resident.id))
 
 
 @bp.route("/hamlets/<int:hamlet_id>/residents/new", methods=["GET", "POST"])
@@ -112,11 +64,9 @@ def new(hamlet_id: int):
                       duplicates=duplicates, status=422)
     resident = add_resident(hamlet, entry, user=current_user)
     db.session.commit()
-    target = url_for("residents.card", resident_id=resident.id)
+    target = url_for("visits.card", resident_id=resident.id)
     if getattr(request, "htmx", False):
         response = render("residents/new.html", block="form", form=form, hamlet=hamlet)
         response.headers["HX-Location"] = target
         return response
     return redirect(target)
-
-

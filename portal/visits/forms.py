@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from types import SimpleNamespace
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -13,12 +14,22 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.labels import REFUSAL_REASON, SCREENING_CATEGORY, VACCINES
 from portal.visits.models import Outcome, RefusalReason, ScreeningCategory
+from portal.visits.outcomes import DETAIL_FIELDS, OUTCOME_DETAILS
+from portal.visits.recording import VisitInput
 
 
 def _choices(pairs) -> list[SelectChoice]:
     """Options for a select, after an empty one meaning "not chosen"."""
     return [SelectChoice("", "—")] + [SelectChoice(value, label) for value, label in pairs]
 
+
+# What a screener is told when an outcome's required detail is missing.
+REQUIRED_MESSAGES = {
+    "refusal_reason": _l("Choose the reason for refusing."),
+    "screening_category": _l("Choose the screening result."),
+    "reason": _l("Write the medical reason."),
+    "deferred_until": _l("A deferral needs the date it ends."),
+}
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -65,26 +76,37 @@ class VisitForm(FlaskForm):
             raise ValidationError(_l("Choose what the visit found."))
 
     def validate(self, extra_validators=None) -> bool:
-        """Field checks, then what the chosen outcome needs (Optional() would skip those)."""
+        """Field checks, then what the chosen outcome requires (Optional() would skip those)."""
         valid = super().validate(extra_validators)
-        outcome = self.outcome.data
-        needed = []
-        if outcome == Outcome.REFUSED and not self.refusal_reason.data:
-            needed.append((self.refusal_reason, _l("Choose the reason for refusing.")))
-        if outcome == Outcome.CONTRAINDICATED:
-            if not self.screening_category.data:
-                needed.append((self.screening_category, _l("Choose the screening result.")))
-            if not (self.reason.data or "").strip():
-                needed.append((self.reason, _l("Write the medical reason.")))
-            if self.screening_category.data == ScreeningCategory.DEFERRAL:
-                if self.deferred_until.data is None and not self.deferred_until.errors:
-                    needed.append((self.deferred_until, _l("A deferral needs the date it ends.")))
-                elif self.deferred_until.data is not None and self.deferred_until.data <= self.today:
-                    needed.append((self.deferred_until,
-                                   _l("The end of a deferral must be in the future.")))
+        if self.outcome.errors:
+            return False
+        details = OUTCOME_DETAILS[self.outcome_value]
+        values = self.details()
+        present = SimpleNamespace(**values)
+        needed = [(self[name], REQUIRED_MESSAGES[name]) for name in details.required(present)
+                  if values[name] is None and not self[name].errors]
+        until = values["deferred_until"]
+        if "deferred_until" in details.kept(present) and until is not None and until <= self.today:
+            needed.append((self.deferred_until, _l("The end of a deferral must be in the future.")))
         for field, message in needed:
             field.errors = [*field.errors, message]
         return valid and not needed
+
+    def details(self) -> dict:
+        """Every detail as the domain takes it: choices as their codes, blank text as None."""
+        values = {name: self[name].data for name in DETAIL_FIELDS}
+        for name, value in values.items():
+            if isinstance(value, str):
+                values[name] = value.strip() or None
+        for name, kind in (("refusal_reason", RefusalReason),
+                           ("screening_category", ScreeningCategory)):
+            values[name] = kind(values[name]) if values[name] in set(kind) else None
+        return values
+
+    def entry(self) -> VisitInput:
+        """What the screener entered, for record_visit (after validation)."""
+        return VisitInput(client_uuid=self.client_uuid.data, outcome=self.outcome_value,
+                          **self.details())
 
     def validate_dose_given_on(self, field):
         if field.data is not None and field.data > self.today:
@@ -94,6 +116,3 @@ class VisitForm(FlaskForm):
     def outcome_value(self) -> Outcome:
         return Outcome(self.outcome.data)
 
-    @property
-    def refusal_value(self) -> RefusalReason | None:
-        return RefusalReason(self.refusal_reason.data) if self.refusal_reason.data else None

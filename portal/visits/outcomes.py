@@ -8,7 +8,8 @@ not been undone. The history of visits stays as it was recorded.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 
 from portal.residents.models import ResidentStatus
@@ -41,6 +42,62 @@ NEEDS_VISIT = frozenset({
     Standing.TO_VISIT, Standing.ABSENT, Standing.DEFERRAL_ENDED, Standing.WILLING,
     Standing.REFUSED, Standing.HOSPITALISED,
 })
+
+
+@dataclass(frozen=True)
+class Details:
+    """The details an outcome takes: what its form asks, what must be filled, what is kept.
+
+    `only_when` names details that count only when another detail has a value: the end of a
+    deferral is asked with every screening result, but required and kept for a deferral only.
+    """
+
+    asks: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()
+    keeps: tuple[str, ...] | None = None  # what is saved; what the form asks if None
+    only_when: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+    def required(self, values) -> list[str]:
+        """The details that must be filled, given the others (an object with them as attributes)."""
+        return [name for name in (*self.requires, *self.only_when) if self._applies(name, values)]
+
+    def kept(self, values) -> list[str]:
+        """The details saved with the visit, given the others: any further one is dropped."""
+        kept = self.asks if self.keeps is None else self.keeps
+        return [name for name in kept if self._applies(name, values)]
+
+    def _applies(self, name: str, values) -> bool:
+        if name not in self.only_when:
+            return True
+        other, value = self.only_when[name]
+        return getattr(values, other) == value
+
+
+_NOTE = Details(asks=("note",))
+
+# The one table of what each outcome takes (DESIGN.md section 3). The form validates against
+# it, record_visit keeps what it says, the card shows the fields it asks for.
+OUTCOME_DETAILS: dict[Outcome, Details] = {
+    # One tap each; a card seen may carry the date and vaccine it shows.
+    Outcome.UP_TO_DATE: Details(keeps=("dose_given_on", "vaccine", "note")),
+    Outcome.WILLING: Details(keeps=("note",)),
+    Outcome.ABSENT: Details(keeps=("note",)),
+    Outcome.REFUSED: Details(asks=("refusal_reason", "note"), requires=("refusal_reason",)),
+    Outcome.CONTRAINDICATED: Details(
+        asks=("screening_category", "deferred_until", "reason", "note"),
+        requires=("screening_category", "reason"),
+        only_when={"deferred_until": ("screening_category", ScreeningCategory.DEFERRAL)},
+    ),
+    Outcome.HOMEBOUND: _NOTE,
+    Outcome.HOSPITALISED: _NOTE,
+    Outcome.MOVED_AWAY: _NOTE,
+    Outcome.DECEASED: _NOTE,
+}
+# Every detail any outcome takes, in the order the forms ask them.
+DETAIL_FIELDS = tuple(dict.fromkeys(
+    name for details in OUTCOME_DETAILS.values()
+    for name in (*details.asks, *(details.keeps or ()))
+))
 
 
 @dataclass(frozen=True)

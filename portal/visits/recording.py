@@ -14,10 +14,12 @@ from portal.extensions import db
 from portal.residents.models import Dose, RecordSource, Resident, ResidentStatus
 from portal.timeutil import utcnow
 from portal.visits.models import Outcome, RefusalReason, ScreeningCategory, Visit
-from portal.visits.outcomes import effect_of
+from portal.visits.outcomes import DETAIL_FIELDS, OUTCOME_DETAILS, effect_of
 from portal.visits.standings import standing_of
 
 UNDO_WINDOW = timedelta(minutes=5)
+# The details a visit row holds itself (the others, from a card seen, make a dose).
+VISIT_DETAILS = frozenset(name for name in DETAIL_FIELDS if name in Visit.__table__.columns)
 
 
 class VisitConflict(ValueError):
@@ -59,11 +61,20 @@ def _visit_facts(visit: Visit) -> dict:
     }
 
 
+def kept_details(entry: VisitInput) -> dict:
+    """Every detail of the entry, None where its outcome does not keep it (OUTCOME_DETAILS)."""
+    kept = OUTCOME_DETAILS[entry.outcome].kept(entry)
+    return {name: (getattr(entry, name) or None) if name in kept else None
+            for name in DETAIL_FIELDS}
+
+
 def record_visit(
-    *, user, resident: Resident, campaign: Campaign, entry: VisitInput, today: date
+    *, user, resident: Resident, campaign: Campaign, entry: VisitInput, today: date,
+    at: datetime | None = None,
 ) -> tuple[Visit, bool]:
     """Save a visit and apply its effect; (visit, False) when this client id was saved before.
 
+    `at` is when the visit happened, now unless said (the demo's visits took place earlier).
     The caller commits. A concurrent duplicate shows up as an IntegrityError on commit:
     the caller then rolls back and calls find_by_client_uuid.
     """
@@ -73,25 +84,15 @@ def record_visit(
             raise VisitConflict(entry.client_uuid)
         return existing, False
     before = standing_of(resident, campaign, today)
+    details = kept_details(entry)
     visit = Visit(
         client_uuid=entry.client_uuid,
         campaign_id=campaign.id,
         resident_id=resident.id,
         user_id=user.id,
-        visited_at=utcnow(),
+        visited_at=at or utcnow(),
         outcome=entry.outcome,
-        refusal_reason=entry.refusal_reason if entry.outcome is Outcome.REFUSED else None,
-        screening_category=(
-            entry.screening_category if entry.outcome is Outcome.CONTRAINDICATED else None
-        ),
-        deferred_until=(
-            entry.deferred_until
-            if entry.screening_category is ScreeningCategory.DEFERRAL
-            and entry.outcome is Outcome.CONTRAINDICATED
-            else None
-        ),
-        reason=(entry.reason or None) if entry.outcome is Outcome.CONTRAINDICATED else None,
-        note=entry.note or None,
+        **{name: value for name, value in details.items() if name in VISIT_DETAILS},
     )
     db.session.add(visit)
     db.session.flush()
@@ -103,8 +104,8 @@ def record_visit(
         (d.kind for d in resident.doses), campaign
     ):
         db.session.add(Dose(
-            resident_id=resident.id, kind=campaign.required_dose, vaccine=entry.vaccine or "",
-            given_on=entry.dose_given_on, source=RecordSource.CARD, visit_id=visit.id,
+            resident_id=resident.id, kind=campaign.required_dose, vaccine=details["vaccine"] or "",
+            given_on=details["dose_given_on"], source=RecordSource.CARD, visit_id=visit.id,
         ))
         db.session.flush()
         db.session.refresh(resident, ["doses"])

@@ -8,19 +8,21 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from portal.access import Action, requires
+from portal.audit import log as audit
 from portal.extensions import db
+from portal.ids import id_from
 from portal.campaigns.active import active_campaign
 from portal.rendering import render
 from portal.residents.models import Resident
-from portal.residents.routes import card_context
 from portal.scope import get_in_scope_or_404
 from portal.timeutil import today_local, utcnow
 from portal.units.models import AdministrativeUnit
 from portal.visits.followup import FollowUp, follow_up_list
+from portal.visits.card import card_context
 from portal.visits.forms import VisitForm
-from portal.visits.models import ScreeningCategory, Visit
+from portal.visits.models import Visit
 from portal.visits.recording import (
-    UndoRefused, VisitConflict, VisitInput, find_by_client_uuid, record_visit, undo_visit,
+    UndoRefused, VisitConflict, find_by_client_uuid, record_visit, undo_visit,
 )
 from portal.visits.progress import hamlet_progress
 from portal.visits.walk import hamlet_walk
@@ -60,19 +62,19 @@ def hamlet(hamlet_id: int):
                   walk=walk_page, only=only)
 
 
-def _entry(form: VisitForm) -> VisitInput:
-    return VisitInput(
-        client_uuid=form.client_uuid.data,
-        outcome=form.outcome_value,
-        refusal_reason=form.refusal_value,
-        screening_category=(ScreeningCategory(form.screening_category.data)
-                            if form.screening_category.data else None),
-        deferred_until=form.deferred_until.data,
-        reason=(form.reason.data or "").strip() or None,
-        note=(form.note.data or "").strip() or None,
-        dose_given_on=form.dose_given_on.data,
-        vaccine=form.vaccine.data or None,
-    )
+@bp.route("/residents/<int:resident_id>")
+@requires(Action.VIEW_HEALTH_DETAILS)
+def card(resident_id: int):
+    """The resident's card: age, risk flags, doses, past visits, and the outcome buttons."""
+    resident = get_in_scope_or_404(Resident, resident_id, current_user)
+    audit.record("resident.view", "resident", resident.id, unit_id=resident.hamlet_id)
+    db.session.commit()
+    # After a save without JavaScript, the redirect names the visit to confirm.
+    saved_id = id_from(request.args.get("saved"))
+    saved = db.session.get(Visit, saved_id) if saved_id else None
+    if saved is not None and (saved.resident_id != resident.id or saved.user_id != current_user.id):
+        saved = None
+    return render("visits/card.html", **card_context(resident, saved=saved))
 
 
 @bp.route("/residents/<int:resident_id>/visits", methods=["POST"])
@@ -84,9 +86,9 @@ def record(resident_id: int):
     today = today_local()
     form = VisitForm(today=today)
     if not form.validate_on_submit():
-        return render("residents/card.html", block="record", status=422,
+        return render("visits/card.html", block="record", status=422,
                       **card_context(resident, form=form))
-    entry = _entry(form)
+    entry = form.entry()
     try:
         visit, _created = record_visit(user=current_user, resident=resident, campaign=campaign,
                                        entry=entry, today=today)
@@ -111,8 +113,8 @@ def record(resident_id: int):
 def _saved(resident: Resident, visit):
     """The answer to a saved visit: the card's record block in place, or the card."""
     if getattr(request, "htmx", False):
-        return render("residents/card.html", block="record", **card_context(resident, saved=visit))
-    return redirect(url_for("residents.card", resident_id=resident.id, saved=visit.id))
+        return render("visits/card.html", block="record", **card_context(resident, saved=visit))
+    return redirect(url_for("visits.card", resident_id=resident.id, saved=visit.id))
 
 
 @bp.route("/visits/<int:visit_id>/undo", methods=["POST"])
@@ -129,8 +131,8 @@ def undo(visit_id: int):
     resident = visit.resident
     db.session.refresh(resident)
     if getattr(request, "htmx", False):
-        return render("residents/card.html", block="record", **card_context(resident))
-    return redirect(url_for("residents.card", resident_id=resident.id))
+        return render("visits/card.html", block="record", **card_context(resident))
+    return redirect(url_for("visits.card", resident_id=resident.id))
 
 
 @bp.route("/follow-up/<kind>")
