@@ -86,9 +86,11 @@ def register_extensions(app: Flask) -> None:
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", set_sqlite_pragmas)
 
+    from portal.auth import resume
     from portal.auth.session import configure_login
 
     configure_login(login_manager)
+    resume.register(app)
 
     register_templating(app)
 

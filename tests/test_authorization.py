@@ -38,7 +38,7 @@ ROUTES = {
     "visits.undo": (Action.RECORD_VISIT, "visit"),
     "visits.follow_up": (Action.VIEW_FOLLOW_UP, None),
     "visits.pending": (Action.RECORD_VISIT, None),
-    "visits.discard_pending": (Action.RECORD_VISIT, None),
+    "auth.discard_kept": (LOGIN, None),
     "audit.trail": (Action.VIEW_AUDIT, None),
     "admin.users": (Action.MANAGE_USERS, None),
     "admin.new_user": (Action.MANAGE_USERS, None),

@@ -226,3 +226,15 @@ def test_an_entry_survives_a_session_that_ran_out(app, client, world):
     with app.app_context():
         visit = db.session.scalars(select(Visit)).one()
     assert (visit.client_uuid, visit.outcome, visit.note) == (key, Outcome.REFUSED, "Theo đạo")
+    # Sent again and saved, the entry is no longer kept.
+    assert client.get("/visits/pending").headers["Location"] == "/"
+
+
+def test_a_form_posted_without_a_session_to_a_view_that_does_not_resume_keeps_nothing(
+        client, world):
+    client.login("commune_lead")
+    token = client.csrf_token()
+    client.delete_cookie("session")
+    response = client.post("/lists/submit", data={"csrf_token": token, "signer_name": "Lê Văn A"})
+    assert response.status_code == 400  # the form has expired: said, and not kept
+    assert client.login("commune_lead").headers["Location"] == "/"

@@ -12,7 +12,7 @@ from portal.auth.accounts import is_valid_username
 from portal.auth.models import Role, User, new_session_token
 from portal.auth.passwords import hash_password, password_problems
 from portal.extensions import db
-from portal.scope import units_in_scope, users_in_scope
+from portal.scope import in_scope, units_in_scope
 from portal.text import fold, normalise_name
 from portal.units.models import AdministrativeUnit, UnitLevel
 
@@ -58,7 +58,7 @@ def role_or_none(value: str | None) -> Role | None:
 
 def manages(actor: User, target: User) -> bool:
     """True when the target account lies within the actor's scope."""
-    return db.session.scalar(users_in_scope(actor).where(User.id == target.id)) is not None
+    return db.session.scalar(in_scope(actor, User).where(User.id == target.id)) is not None
 
 
 def unit_by_code(code: str) -> AdministrativeUnit | None:
@@ -244,15 +244,14 @@ class AccountList:
 def accounts_in_scope(actor: User, *, role: str = "", unit_code: str = "", text: str = "",
                       limit: int = LIST_LIMIT) -> AccountList:
     """Accounts the actor manages, by role, within a unit, and by name typed with or without accents."""
-    query = (select(User).where(User.id.in_(users_in_scope(actor)))
-             .order_by(User.full_name, User.username))
+    query = in_scope(actor, User).order_by(User.full_name, User.username)
     if role_or_none(role) is not None:
         query = query.where(User.role == Role(role))
     if unit_code.strip():
         unit = unit_by_code(unit_code.strip())
         if unit is None:
             return AccountList([], 0)
-        query = query.join(User.unit).where(AdministrativeUnit.path.startswith(unit.path))
+        query = query.join(User.unit).where(AdministrativeUnit.lies_within(unit))
     accounts = list(db.session.scalars(query))
     wanted = fold(text)
     if wanted:

@@ -8,14 +8,24 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.auth.models import Role
 from portal.extensions import db
+from portal.scope import ScopedBy
 from portal.timeutil import utcnow
+
+
+def unit_less_for_top_admins(user):
+    """Events tied to no unit (logins of unknown names...) are for admins of the whole tree."""
+    if user.role is Role.ADMIN and user.unit.parent_id is None:
+        return AuditEvent.unit_id.is_(None)
+    return None
 
 
 class AuditEvent(db.Model):
     """One write, or one read of a resident's health details."""
 
     __tablename__ = "audit_events"
+    __scope__ = ScopedBy("unit_id", widened=unit_less_for_top_admins)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -19,7 +19,7 @@ from portal.extensions import db
 from portal.ids import id_from
 from portal.labels import AUDIT_ACTION
 from portal.rendering import render
-from portal.scope import audit_events_in_scope
+from portal.scope import in_scope
 from portal.timeutil import day_range
 
 bp = Blueprint("audit", __name__)
@@ -46,7 +46,7 @@ def _filters() -> dict:
 
 def events_for(user, filters: dict, before_id: int | None, limit: int = PAGE_SIZE) -> list[AuditEvent]:
     """The newest events in the user's scope matching the filters, older than before_id."""
-    statement = audit_events_in_scope(user)
+    statement = in_scope(user, AuditEvent)
     if filters["action"]:
         statement = statement.where(AuditEvent.action == filters["action"])
     if filters["username"]:

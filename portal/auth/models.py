@@ -7,10 +7,11 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, ForeignKey, String, Table
+from sqlalchemy import Boolean, Column, ForeignKey, String, Table, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
+from portal.scope import ScopedBy
 from portal.timeutil import utcnow
 from portal.units.models import AdministrativeUnit, str_enum
 
@@ -41,10 +42,21 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(16)
 
 
+def managed_by(user):
+    """The accounts a user may see and manage, within their unit: all of them for an admin;
+    the screeners of their commune for a commune lead; none for the other roles."""
+    if user.role is Role.ADMIN:
+        return None
+    if user.role is Role.COMMUNE_LEAD:
+        return User.role == Role.SCREENER
+    return false()
+
+
 class User(UserMixin, db.Model):
     """An account of the portal."""
 
     __tablename__ = "users"
+    __scope__ = ScopedBy("unit_id", narrowed=managed_by)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)

@@ -1,4 +1,4 @@
-"""Logging in and out."""
+"""Logging in and out, and an entry kept across a login."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from portal.audit.log import record
 from portal.auth.forms import LoginForm
 from portal.auth.models import User
 from portal.auth.passwords import hash_password, verify_password
+from portal.auth.resume import confirmation_url, forget_kept, put_back, take_kept
 from portal.extensions import db, limiter
 from portal.rendering import render
 from portal.timeutil import utcnow
@@ -95,10 +96,9 @@ def login():
     if not user.is_active:
         form.form_errors.append(_("This account has been deactivated. Ask your administrator."))
         return render("auth/login.html", form=form, status=422)
-    pending = session.get("pending_visit")  # an entry kept when the last session ran out
+    kept = take_kept()  # an entry kept when the last session ran out
     session.clear()  # a fresh session on login: no fixation
-    if pending:
-        session["pending_visit"] = pending
+    put_back(kept)
     login_user(user)
     session.permanent = True
     if user.locale:
@@ -107,7 +107,7 @@ def login():
     record("user.login", "user", user.id, unit_id=user.unit_id, user=user)
     db.session.commit()
     # An entry that was on its way when the session ran out comes first.
-    landing = url_for("visits.pending") if pending else url_for("main.home")
+    landing = confirmation_url() or url_for("main.home")
     return redirect(safe_next(form.next.data) or landing)
 
 
@@ -120,3 +120,11 @@ def logout():
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/resume/discard", methods=["POST"])
+@login_required
+def discard_kept():
+    """Drop the entry kept from a session that ran out."""
+    forget_kept()
+    return redirect(url_for("main.home"))

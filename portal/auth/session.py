@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
 
 from portal.auth.models import User
+from portal.auth.resume import keep_for_after_login
 from portal.extensions import db
 
 
@@ -24,9 +25,7 @@ def load_user(user_id: str) -> User | None:
 def unauthorized(next_url: str | None = None):
     """Send anonymous users to the login page; HTMX is told to navigate there itself."""
     if next_url is None:
-        from portal.visits.routes import stash_pending_visit
-
-        next_url = stash_pending_visit() or request.full_path.rstrip("?")
+        next_url = keep_for_after_login() or request.full_path.rstrip("?")
     login_url = url_for("auth.login", next=next_url)
     if getattr(request, "htmx", False):
         response = jsonify(error="login required")

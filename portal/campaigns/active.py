@@ -17,7 +17,7 @@ def active_campaign(user) -> Campaign | None:
     """
     cache = g.setdefault("active_campaigns", {}) if has_request_context() else {}
     if user.id not in cache:
-        unit_path = user.unit.path
+        unit = user.unit
         campaigns = db.session.scalars(
             select(Campaign)
             .join(Campaign.unit)
@@ -26,8 +26,7 @@ def active_campaign(user) -> Campaign | None:
             .order_by(Campaign.starts_on.desc(), Campaign.id.desc())
         )
         cache[user.id] = next(
-            (c for c in campaigns
-             if unit_path.startswith(c.unit.path) or c.unit.path.startswith(unit_path)),
+            (c for c in campaigns if unit.lies_within(c.unit) or c.unit.lies_within(unit)),
             None,
         )
     return cache[user.id]

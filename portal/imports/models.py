@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Date, ForeignKey, Integer, LargeBinary, String, Uni
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from portal.extensions import db
+from portal.scope import ScopedBy, Within
 from portal.timeutil import utcnow
 from portal.units.models import AdministrativeUnit, str_enum
 
@@ -33,6 +34,7 @@ class Import(db.Model):
     """One uploaded file, imported into one commune, with what came of it."""
 
     __tablename__ = "imports"
+    __scope__ = ScopedBy("commune_id", Within.COMMUNES)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[ImportKind] = mapped_column(str_enum(ImportKind))
@@ -89,6 +91,7 @@ class UnmatchedDose(db.Model):
     """A dose of the platform's export that matched no resident: to be matched by hand."""
 
     __tablename__ = "unmatched_doses"
+    __scope__ = ScopedBy("commune_id", Within.COMMUNES)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     import_id: Mapped[int] = mapped_column(ForeignKey("imports.id", ondelete="CASCADE"),

@@ -16,7 +16,7 @@ from portal.imports.models import Import, ImportKind, ImportState, UnmatchedDose
 from portal.imports.reading import UnreadableFile
 from portal.jobs.models import Job
 from portal.rendering import render
-from portal.scope import communes_in_scope, get_in_scope_or_404, imports_in_scope
+from portal.scope import communes_in_scope, get_in_scope_or_404, in_scope
 from portal.residents.models import Dose, DoseKind, RecordSource, Resident
 from portal.text import fold
 from portal.timeutil import utcnow
@@ -34,7 +34,7 @@ def _communes() -> list[AdministrativeUnit]:
 
 
 def _index_page(error: str | None = None, status: int = 200):
-    history = db.session.scalars(imports_in_scope(current_user)
+    history = db.session.scalars(in_scope(current_user, Import)
                                  .order_by(Import.id.desc()).limit(HISTORY_ROWS)).all()
     return render("imports/index.html", status=status, history=history, communes=_communes(),
                   kinds=list(ImportKind), error=error,

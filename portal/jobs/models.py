@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
+from portal.scope import ScopedBy
 from portal.timeutil import utcnow
 from portal.units.models import str_enum
 
@@ -22,10 +23,20 @@ class JobState(enum.StrEnum):
     FAILED = "failed"
 
 
+def own_jobs(user):
+    """Whoever started a job may watch it, wherever it works."""
+    return Job.created_by_id == user.id
+
+
 class Job(db.Model):
-    """One piece of slow work; its id is a random UUID, its subject what it works on."""
+    """One piece of slow work; its id is a random UUID, its subject what it works on.
+
+    A job on a subject (a list, an import) is in scope when its subject is; one on nothing
+    else, when it works in the user's units or the user started it.
+    """
 
     __tablename__ = "jobs"
+    __scope__ = ScopedBy("unit_id", widened=own_jobs)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from portal.extensions import db
 from portal.lists.models import ComplianceList, ListState
-from portal.scope import lists_in_scope
+from portal.scope import in_scope
 
 
 def lists_waiting(user) -> list[ComplianceList]:
     """Submitted lists in scope waiting for review, oldest first."""
     return db.session.scalars(
-        lists_in_scope(user)
+        in_scope(user, ComplianceList)
         .where(ComplianceList.state == ListState.SUBMITTED)
         .order_by(ComplianceList.submitted_at)
     ).all()
@@ -19,7 +19,7 @@ def lists_waiting(user) -> list[ComplianceList]:
 def approved_lists(user) -> list[ComplianceList]:
     """Approved lists in scope, newest first."""
     return db.session.scalars(
-        lists_in_scope(user)
+        in_scope(user, ComplianceList)
         .where(ComplianceList.state == ListState.APPROVED)
         .order_by(ComplianceList.reviewed_at.desc())
     ).all()

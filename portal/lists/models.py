@@ -11,7 +11,9 @@ from sqlalchemy import (
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
+from portal.auth.models import Role
 from portal.extensions import db
+from portal.scope import ScopedBy
 from portal.timeutil import utcnow
 from portal.units.models import AdministrativeUnit, str_enum
 
@@ -39,10 +41,16 @@ class ComplianceReason(enum.StrEnum):
     NOT_VISITED = "not_visited"
 
 
+def approved_only_for_clerks(user):
+    """A clerk files approved lists only; the others in scope see every state."""
+    return ComplianceList.state == ListState.APPROVED if user.role is Role.CLERK else None
+
+
 class ComplianceList(db.Model):
     """One version of a commune's list for a campaign."""
 
     __tablename__ = "compliance_lists"
+    __scope__ = ScopedBy("commune_id", narrowed=approved_only_for_clerks)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="RESTRICT"))

@@ -20,7 +20,7 @@ from portal.lists.models import ComplianceList, ComplianceListRow, ListFile, Lis
 from portal.lists.workflow import TransitionRefused, approve, send_back, submit, versions
 from portal.campaigns.active import active_campaign
 from portal.rendering import render
-from portal.scope import communes_in_scope, get_in_scope_or_404, lists_in_scope
+from portal.scope import communes_in_scope, get_in_scope_or_404, in_scope
 from portal.timeutil import day_range, today_local
 from portal.units.models import AdministrativeUnit
 
@@ -80,7 +80,7 @@ def index():
     it has not been); a clerk, who sees approved lists only, downloads their files from here.
     """
     args = request.args
-    statement = lists_in_scope(current_user)
+    statement = in_scope(current_user, ComplianceList)
     state = args.get("state", "")
     if state in {s.value for s in ListState}:
         statement = statement.where(ComplianceList.state == ListState(state))
@@ -106,9 +106,9 @@ def index():
             ComplianceListRow.list_id.in_([item.id for item in found])
         ).group_by(ComplianceListRow.list_id)
     ).all()) if found else {}
-    in_scope = lists_in_scope(current_user).subquery()
+    in_scope_lists = in_scope(current_user, ComplianceList).subquery()
     campaigns = db.session.scalars(select(Campaign).where(
-        Campaign.id.in_(select(in_scope.c.campaign_id))).order_by(Campaign.starts_on.desc())).all()
+        Campaign.id.in_(select(in_scope_lists.c.campaign_id))).order_by(Campaign.starts_on.desc())).all()
     communes = db.session.scalars(select(AdministrativeUnit).where(
         AdministrativeUnit.id.in_(communes_in_scope(current_user))
     ).order_by(AdministrativeUnit.name)).all()

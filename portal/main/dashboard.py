@@ -7,7 +7,8 @@ from portal.auth.models import Role
 from portal.campaigns.active import active_campaign
 from portal.campaigns.coverage import COVERAGE_DOSES, commune_coverage
 from portal.lists.browse import approved_lists, lists_waiting
-from portal.units.tree import units_by_level
+from portal.scope import units_in_scope
+from portal.units.tree import count_by_level
 from portal.visits.progress import hamlet_progress
 
 
@@ -25,5 +26,5 @@ def home_context(user) -> dict:
         context["approved"] = approved_lists(user)
     if user.role is Role.ADMIN:
         context["accounts"] = accounts_by_role(user)
-        context["units"] = units_by_level(user)
+        context["units"] = count_by_level(units_in_scope(user))
     return context

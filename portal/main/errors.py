@@ -8,6 +8,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from portal.auth.resume import keep_for_after_login
+from portal.auth.session import unauthorized
 from portal.extensions import db
 from portal.rendering import render
 
@@ -45,10 +47,7 @@ def register(app: Flask) -> None:
     def csrf_error(error):
         # A session that ran out while a visit form was open: keep the entry for after login.
         if not current_user.is_authenticated:
-            from portal.auth.session import unauthorized
-            from portal.visits.routes import stash_pending_visit
-
-            resume = stash_pending_visit()
+            resume = keep_for_after_login()
             if resume:
                 return unauthorized(next_url=resume)
         return error_response(

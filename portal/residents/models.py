@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
+from portal.scope import ScopedBy, Within
 from portal.timeutil import utcnow
 from portal.units.models import AdministrativeUnit, str_enum
 
@@ -51,6 +52,7 @@ class Household(db.Model):
     """A household (hộ gia đình) in a hamlet."""
 
     __tablename__ = "households"
+    __scope__ = ScopedBy("hamlet_id", Within.HAMLETS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     hamlet_id: Mapped[int] = mapped_column(
@@ -70,6 +72,7 @@ class Resident(db.Model):
     """A person on the register or found by a screener."""
 
     __tablename__ = "residents"
+    __scope__ = ScopedBy("hamlet_id", Within.HAMLETS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     hamlet_id: Mapped[int] = mapped_column(

@@ -16,9 +16,8 @@ from portal.residents.registry import (
     NewResident, add_resident, households_of, likely_duplicates, same_id_number,
 )
 from portal.residents.search import search_residents
-from portal.scope import get_in_scope_or_404
+from portal.scope import hamlet_in_scope_or_404
 from portal.timeutil import today_local
-from portal.units.models import AdministrativeUnit
 
 bp = Blueprint("residents", __name__)
 
@@ -36,7 +35,7 @@ def search():
 @requires(Action.ADD_RESIDENT)
 def new(hamlet_id: int):
     """Add a person the register missed, warning about a likely duplicate first."""
-    hamlet = get_in_scope_or_404(AdministrativeUnit, hamlet_id, current_user)
+    hamlet = hamlet_in_scope_or_404(hamlet_id, current_user)
     today = today_local()
     form = ResidentForm(today=today)
     form.household_id.choices = [SelectChoice("", _("— new household —"))] + [

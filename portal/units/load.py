@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 from portal.audit.log import record
 from portal.extensions import db
 from portal.text import fold
-from portal.units.models import AdministrativeUnit, UnitLevel
+from portal.units.models import AdministrativeUnit, UnitLevel, path_of
 
 PACKAGE = "vietnamadminunits"
 # The two lists and the tables of the package's dataset that hold them (both taken from the
@@ -263,7 +263,7 @@ def _load_level(units: list[OfficialUnit], known: dict[str, _Row], report: LoadR
     ).all()
     paths = []
     for (unit, parent), unit_id in zip(new, ids, strict=True):
-        path = f"{parent.path if parent else '/'}{unit_id}/"
+        path = path_of(unit_id, parent.path if parent else None)
         known[unit.code] = _Row(unit_id, unit.level, unit.name, unit.kind,
                                 parent.id if parent else None, path,
                                 parent.depth + 1 if parent else 0)
@@ -275,7 +275,7 @@ def _load_level(units: list[OfficialUnit], known: dict[str, _Row], report: LoadR
 def _move(row: _Row, parent: _Row | None, known: dict[str, _Row]) -> None:
     """Put a unit under another parent, and rewrite the paths of all below it (hamlets too)."""
     old = row.path
-    new = f"{parent.path if parent else '/'}{row.id}/"
+    new = path_of(row.id, parent.path if parent else None)
     shift = (parent.depth + 1 if parent else 0) - row.depth
     unit = AdministrativeUnit
     db.session.execute(

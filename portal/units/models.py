@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 
 from sqlalchemy import Enum, ForeignKey, Integer, String
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -58,9 +59,19 @@ class AdministrativeUnit(db.Model):
     def __repr__(self) -> str:
         return f"<AdministrativeUnit {self.code} {self.name}>"
 
+    @hybrid_method
+    def lies_within(self, unit: AdministrativeUnit) -> bool:
+        """This unit is `unit` or lies below it (in SQL: one prefix match on the path)."""
+        return self.path.startswith(unit.path)
+
+    @lies_within.expression
+    @classmethod
+    def _lies_within(cls, unit: AdministrativeUnit):
+        return cls.path.startswith(unit.path)
+
     def contains(self, other: AdministrativeUnit) -> bool:
         """True when other is this unit or lies below it."""
-        return other.path.startswith(self.path)
+        return other.lies_within(self)
 
     def ancestors(self) -> list[AdministrativeUnit]:
         """From the root down to the parent of this unit."""
@@ -72,6 +83,11 @@ class AdministrativeUnit(db.Model):
         return list(reversed(chain))
 
 
+def path_of(unit_id: int, parent_path: str | None) -> str:
+    """A unit's materialised path: its parent's path and its own id ("/1/4/17/")."""
+    return f"{parent_path or '/'}{unit_id}/"
+
+
 def create_unit(
     *, code: str, name: str, kind: str, level: UnitLevel, parent: AdministrativeUnit | None
 ) -> AdministrativeUnit:
@@ -81,7 +97,6 @@ def create_unit(
     )
     db.session.add(unit)
     db.session.flush()
-    prefix = parent.path if parent is not None else "/"
-    unit.path = f"{prefix}{unit.id}/"
+    unit.path = path_of(unit.id, parent.path if parent is not None else None)
     unit.depth = 0 if parent is None else parent.depth + 1
     return unit

@@ -10,6 +10,7 @@ from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
+from portal.scope import ScopedBy, Within
 from portal.timeutil import utcnow
 from portal.units.models import str_enum
 
@@ -50,6 +51,7 @@ class Visit(db.Model):
     """One knock on the door; never overwritten, the latest one per campaign counts."""
 
     __tablename__ = "visits"
+    __scope__ = ScopedBy("resident.hamlet_id", Within.HAMLETS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Made by the browser when the form opens: a resubmitted form finds its visit again.

@@ -1,24 +1,24 @@
-"""The walk, recording outcomes (once, with undo), follow-up lists, and entries saved across a login."""
+"""The walk, the card, recording outcomes (once, with undo), follow-up lists, an entry kept over a login."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, request, session, url_for
+from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from portal.access import Action, requires
 from portal.audit import log as audit
+from portal.auth.resume import kept_entry, resumable
 from portal.extensions import db
 from portal.ids import id_from
 from portal.campaigns.active import active_campaign
 from portal.rendering import render
 from portal.residents.models import Resident
-from portal.scope import get_in_scope_or_404
+from portal.scope import get_in_scope_or_404, hamlet_in_scope_or_404
 from portal.timeutil import today_local, utcnow
-from portal.units.models import AdministrativeUnit
 from portal.visits.followup import FollowUp, follow_up_list
-from portal.visits.card import card_context
+from portal.visits.card import card_context, entry_facts
 from portal.visits.forms import VisitForm
 from portal.visits.models import Visit
 from portal.visits.recording import (
@@ -28,8 +28,6 @@ from portal.visits.progress import hamlet_progress
 from portal.visits.walk import hamlet_walk
 
 bp = Blueprint("visits", __name__)
-
-PENDING_KEY = "pending_visit"
 
 
 def _campaign_or_404():
@@ -52,7 +50,7 @@ def walk():
 @requires(Action.WALK)
 def hamlet(hamlet_id: int):
     """A hamlet's households; those with someone to visit first. HTMX asks for more pages."""
-    place = get_in_scope_or_404(AdministrativeUnit, hamlet_id, current_user)
+    place = hamlet_in_scope_or_404(hamlet_id, current_user)
     campaign = _campaign_or_404()
     page = min(max(request.args.get("page", 1, type=int), 1), 100_000)
     only = request.args.get("only") == "1"
@@ -79,6 +77,7 @@ def card(resident_id: int):
 
 @bp.route("/residents/<int:resident_id>/visits", methods=["POST"])
 @requires(Action.RECORD_VISIT)
+@resumable(confirm="visits.pending")
 def record(resident_id: int):
     """Save the outcome of a visit. The same form sent twice saves one visit."""
     resident = get_in_scope_or_404(Resident, resident_id, current_user)
@@ -92,8 +91,6 @@ def record(resident_id: int):
     try:
         visit, _created = record_visit(user=current_user, resident=resident, campaign=campaign,
                                        entry=entry, today=today)
-        if PENDING_KEY in session:  # popping a missing key would still rewrite the cookie
-            session.pop(PENDING_KEY)
         # Rendered before the commit, which would expire every object the page reads.
         response = _saved(resident, visit)
         db.session.commit()
@@ -146,7 +143,7 @@ def follow_up(kind: str):
     campaign = _campaign_or_404()
     hamlet_id = request.args.get("hamlet", type=int)
     if hamlet_id is not None:
-        get_in_scope_or_404(AdministrativeUnit, hamlet_id, current_user)
+        hamlet_in_scope_or_404(hamlet_id, current_user)
     days = min(max(request.args.get("days", 14, type=int), 1), 365)
     rows = follow_up_list(current_user, campaign, which, today_local(), hamlet_id=hamlet_id,
                           within_days=days)
@@ -156,37 +153,15 @@ def follow_up(kind: str):
                   kinds=list(FollowUp))
 
 
-def stash_pending_visit() -> str | None:
-    """Keep a visit form whose session ran out, so it is not lost; returns where to resume.
-
-    It is only shown back to the user after they log in, and saved only when they confirm:
-    a stashed entry could come from another site, so it is never saved on its own.
-    """
-    if request.method != "POST" or request.endpoint != "visits.record":
-        return None
-    fields = {k: v for k, v in request.form.items() if k != "csrf_token"}
-    session[PENDING_KEY] = {"resident_id": request.view_args["resident_id"], "form": fields}
-    return url_for("visits.pending")
-
-
 @bp.route("/visits/pending")
 @requires(Action.RECORD_VISIT)
 def pending():
-    """An entry that was being saved when the session ran out: save it now, or discard it."""
-    stash = session.get(PENDING_KEY)
-    if not stash:
+    """An entry that was being saved when the session ran out: check it, save it or discard it."""
+    kept = kept_entry("visits.record")
+    if kept is None:
         return redirect(url_for("main.home"))
-    resident = get_in_scope_or_404(Resident, int(stash["resident_id"]), current_user)
-    form = VisitForm(data=stash["form"], today=today_local())
-    already = find_by_client_uuid(stash["form"].get("client_uuid", ""))
-    return render("visits/pending.html", resident=resident, form=form, fields=stash["form"],
+    resident = get_in_scope_or_404(Resident, kept.args.get("resident_id", 0), current_user)
+    form = VisitForm(data=kept.form, today=today_local())
+    already = find_by_client_uuid(kept.form.get("client_uuid", ""))
+    return render("visits/pending.html", resident=resident, kept=kept, facts=entry_facts(form),
                   already=already, message=_("Your session ended while you were saving."))
-
-
-@bp.route("/visits/pending/discard", methods=["POST"])
-@requires(Action.RECORD_VISIT)
-def discard_pending():
-    """Drop the kept entry."""
-    if PENDING_KEY in session:  # popping a missing key would still rewrite the cookie
-        session.pop(PENDING_KEY)
-    return redirect(url_for("main.home"))
