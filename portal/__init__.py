@@ -12,7 +12,7 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from portal import config
+from portal import config, rendering
 from portal.ids import MAX_ID
 from portal.security import register_security_headers
 from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
@@ -35,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_cli(app)
     register_security_headers(app)
+    rendering.register(app)
     return app
 
 

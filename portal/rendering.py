@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import make_response, render_template, request
+from flask import Flask, make_response, render_template, request
 from jinja2_fragments.flask import render_block
 
 
@@ -19,6 +19,15 @@ def render(template: str, block: str | None = None, status: int = 200, **context
         body = render_block(template, block, **context)
     else:
         body = render_template(template, **context)
-    response = make_response(body, status)
-    response.vary.add("HX-Request")
-    return response
+    return make_response(body, status)
+
+
+def register(app: Flask) -> None:
+    """Every answer but a static file may depend on HX-Request (a fragment, a whole page, a
+    redirect an HTMX request follows): caches are told so, as django-htmx's middleware does."""
+
+    @app.after_request
+    def _vary_on_htmx(response):
+        if request.endpoint != "static":
+            response.vary.add("HX-Request")
+        return response

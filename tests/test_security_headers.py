@@ -75,3 +75,17 @@ def test_production_marks_transport_security(app, client):
     app.config["SESSION_COOKIE_SECURE"] = True
     response = client.get("/login")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_every_answer_but_a_static_file_varies_on_hx_request(app, client, users):
+    """A cache must not serve a fragment for a page: redirects and errors say so too."""
+    assert "HX-Request" in client.get("/").headers.get("Vary", "")  # the redirect to log in
+    client.login("screener")
+    for path in _get_paths(app):
+        response = client.get(path, headers=HX)
+        vary = response.headers.get("Vary", "")
+        response.close()
+        if path.startswith("/static/"):
+            assert "HX-Request" not in vary, path
+        else:
+            assert "HX-Request" in vary, (path, response.status_code)

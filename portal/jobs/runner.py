@@ -114,12 +114,10 @@ def _perform_in_thread(app: Flask, job_id: str) -> None:
 
 
 def perform(job_id: str) -> None:
-    """Run one job to its end (RQ's worker calls this by name, inside the worker's app)."""
+    """Run one job to its end, inside an app context: a thread of the web process, or RQ's
+    worker started by `flask jobs worker`, which calls this by name in the app it built."""
     if not has_app_context():
-        from portal import create_app
-
-        with create_app().app_context():
-            return perform(job_id)
+        raise RuntimeError("jobs run inside the portal's app: start workers with `flask jobs worker`")
     job = db.session.get(Job, job_id)
     if job is None or job.finished:
         return
