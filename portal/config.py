@@ -3,6 +3,7 @@
 import os
 from pathlib import Path
 
+from portal.auth.passwords import DEFAULT_METHOD
 from portal.timeutil import VIETNAM
 
 
@@ -35,6 +36,7 @@ def from_environment(instance_path: str) -> dict:
         "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-not-secret"),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "PASSWORD_HASH_METHOD": DEFAULT_METHOD,
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": VIETNAM.key,  # pages show times in Vietnam's hour
         "LANGUAGES": ("vi", "en"),

@@ -17,6 +17,9 @@ from portal.extensions import db
 from portal.units.models import UnitLevel, create_unit
 
 DEMO_PASSWORD = "tungnha-demo"
+# Passwords hashed at a cost a hundred times lower than production's: a login is then
+# milliseconds, not a tenth of a second (the cost is stored in each hash and checked as such).
+TEST_HASH_METHOD = "scrypt:1024:8:1"
 # `make test` runs the suite once on SQLite, then with this set to the PostgreSQL URL.
 POSTGRES_URL = os.environ.get("TUNGNHA_TEST_DATABASE_URL")
 
@@ -73,6 +76,7 @@ def app(database_url, tmp_path):
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": "test-secret",
             "LIST_FILE_COPIES": str(tmp_path / "list-files"),
+            "PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
         }
     )
     app.test_client_class = CsrfClient
@@ -120,7 +124,7 @@ def runner(app):
 @pytest.fixture(scope="session")
 def demo_password_hash() -> str:
     """scrypt is slow on purpose: hash the shared test password once per run."""
-    return hash_password(DEMO_PASSWORD)
+    return hash_password(DEMO_PASSWORD, TEST_HASH_METHOD)
 
 
 @pytest.fixture

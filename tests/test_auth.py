@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import func, select
 
@@ -173,17 +175,29 @@ def test_passwords_are_stored_as_slow_salted_hashes(app, users):
     assert not any("tungnha-demo" in h for h in hashes)
 
 
+def test_outside_the_tests_passwords_get_werkzeugs_full_scrypt_cost(tmp_path):
+    """The suite hashes cheaply (TEST_HASH_METHOD); a portal as configured does not."""
+    from portal import create_app
+    from portal.auth.passwords import hash_password
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite3"})
+    with app.app_context():
+        assert hash_password("Mật-khẩu-2022").startswith("scrypt:32768:8:1$")
+
+
 def test_a_session_older_than_its_lifetime_is_refused_by_the_server(app, client, users):
     """The cookie's signature carries its time: an old cookie replayed is not accepted."""
-    import time
+    import time_machine
 
-    app.config["PERMANENT_SESSION_LIFETIME"] = 1
+    lifetime = app.permanent_session_lifetime.total_seconds()
     client.login("screener")
     assert client.get("/").status_code == 200
     cookie = client.get_cookie("session").value
-    time.sleep(2.1)
-    client.set_cookie("session", cookie)  # replayed as it was, whatever the browser's expiry
-    answer = client.get("/")
+    with time_machine.travel(time.time() + lifetime - 60, tick=False):
+        assert client.get("/").status_code == 200  # a minute before its end: still good
+    with time_machine.travel(time.time() + lifetime + 60, tick=False):
+        client.set_cookie("session", cookie)  # replayed as it was, whatever the browser's expiry
+        answer = client.get("/")
     assert answer.status_code == 302 and answer.headers["Location"].startswith("/login")
 
 

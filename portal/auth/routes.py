@@ -27,9 +27,9 @@ log = logging.getLogger(__name__)
 
 
 @functools.cache
-def _dummy_hash() -> str:
+def _dummy_hash(method: str) -> str:
     """Checked against when the user name is unknown, so both failures take as long."""
-    return hash_password(secrets.token_urlsafe(16))
+    return hash_password(secrets.token_urlsafe(16), method)
 
 
 def safe_next(target: str | None) -> str | None:
@@ -88,7 +88,8 @@ def login():
     if not form.validate_on_submit():
         return render("auth/login.html", form=form, status=422)
     user = find_user(form.username.data.strip())
-    password_ok = verify_password(user.password_hash if user else _dummy_hash(), form.password.data)
+    stored = user.password_hash if user else _dummy_hash(current_app.config["PASSWORD_HASH_METHOD"])
+    password_ok = verify_password(stored, form.password.data)
     if user is None or not password_ok:
         log.warning("failed login for %r from %s", form.username.data, request.remote_addr)
         form.form_errors.append(_("Wrong user name or password."))
