@@ -13,7 +13,8 @@ from portal.auth.passwords import hash_password
 from portal.extensions import db
 from portal.units.models import AdministrativeUnit
 
-HX = {"HX-Request": "true"}
+from helpers import HX, log_in
+
 NEW_PASSWORD = "Cai-Khe-2022!"
 
 
@@ -382,10 +383,7 @@ def test_roles_without_user_management_get_403_on_every_admin_route(app, client,
 def test_on_a_phone_a_commune_lead_adds_a_screener_with_htmx_and_nothing_scrolls_sideways(
     phone, live_server, users, app, tmp_path
 ):
-    phone.goto(f"{live_server}/login")
-    phone.fill("#username", "commune_lead")
-    phone.fill("#password", "tungnha-demo")
-    phone.click("button[type=submit]")
+    log_in(phone, live_server, "commune_lead")
     phone.wait_for_url(f"{live_server}/")
     phone.click(".mainnav a[href='/users']")
     phone.wait_for_url(f"{live_server}/users")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 
 import pytest
 from sqlalchemy import select
@@ -10,18 +9,13 @@ from sqlalchemy import select
 from portal.audit.models import AuditEvent, AuditIsAppendOnly
 from portal.extensions import db
 
-HX = {"HX-Request": "true"}
-
-
-def _uuid_for(page: str, outcome: str) -> str:
-    form = page.split(f'name="outcome" value="{outcome}"')[0].rsplit("<form", 1)[1]
-    return re.search(r'name="client_uuid" value="([^"]+)"', form).group(1)
+from helpers import HX, uuid_for
 
 
 def _record_refusal(client, resident_id: int) -> None:
     page = client.get(f"/residents/{resident_id}").get_data(as_text=True)
     answer = client.post_form(f"/residents/{resident_id}/visits", {
-        "outcome": "refused", "client_uuid": _uuid_for(page, "refused"),
+        "outcome": "refused", "client_uuid": uuid_for(page, "refused"),
         "refusal_reason": "side_effects", "note": "Sợ sốt"}, headers=HX)
     assert answer.status_code == 200
 

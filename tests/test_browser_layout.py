@@ -6,28 +6,18 @@ import pytest
 
 from portal.auth.models import Role
 
-
-def _log_in(page, base_url: str, username: str, password: str = "tungnha-demo") -> None:
-    page.goto(f"{base_url}/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("button[type=submit]")
-
-
-def _horizontal_overflow(page) -> int:
-    # With a mobile viewport Chromium widens the layout to fit the content: compare with 360.
-    return page.evaluate("document.documentElement.scrollWidth") - 360
+from helpers import horizontal_overflow, log_in
 
 
 @pytest.mark.parametrize("role", list(Role))
 def test_each_role_logs_in_on_a_phone_without_sideways_scrolling(
     phone, live_server, users, role, tmp_path
 ):
-    _log_in(phone, live_server, role.value)
+    log_in(phone, live_server, role.value)
     phone.wait_for_url(f"{live_server}/")
     assert phone.locator("html").get_attribute("lang") == "vi"
     assert phone.locator(".topbar .who strong").inner_text() == f"Cán bộ {role.value}"
-    assert _horizontal_overflow(phone) <= 0
+    assert horizontal_overflow(phone) <= 0
     phone.screenshot(path=str(tmp_path / f"home-{role.value}.png"), full_page=True)
 
 
@@ -41,14 +31,14 @@ def test_htmx_is_served_by_the_portal_and_swaps_422(phone, live_server):
 
 
 def test_a_wrong_password_is_explained_in_vietnamese_on_the_phone(phone, live_server, users):
-    _log_in(phone, live_server, "screener", "not-the-password-1")
+    log_in(phone, live_server, "screener", "not-the-password-1")
     assert phone.locator(".alert").inner_text() == "Tên đăng nhập hoặc mật khẩu không đúng."
-    assert _horizontal_overflow(phone) <= 0
+    assert horizontal_overflow(phone) <= 0
     assert phone.url.startswith(f"{live_server}/login")
 
 
 def test_the_language_switch_works_with_one_tap(phone, live_server, users):
-    _log_in(phone, live_server, "commune_lead")
+    log_in(phone, live_server, "commune_lead")
     phone.wait_for_url(f"{live_server}/")
     phone.click("button[value=en]")
     phone.wait_for_selector("html[lang=en]")
@@ -62,6 +52,6 @@ def test_the_language_switch_works_with_one_tap(phone, live_server, users):
 def test_demo_home_pages_fit_a_phone_with_real_figures(phone, live_server, runner, username):
     """With the demo's names and figures (long ward names, percentages), nothing scrolls sideways."""
     assert runner.invoke(args=["seed-demo", "--residents", "1500"]).exit_code == 0
-    _log_in(phone, live_server, username)
+    log_in(phone, live_server, username)
     phone.wait_for_url(f"{live_server}/")
-    assert _horizontal_overflow(phone) <= 0
+    assert horizontal_overflow(phone) <= 0

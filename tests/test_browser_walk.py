@@ -8,15 +8,12 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.visits.models import Outcome, RefusalReason, Visit
 
+from helpers import horizontal_overflow, log_in
+
 
 def _visits(app) -> list[Visit]:
     with app.app_context():
         return db.session.scalars(select(Visit)).all()
-
-
-def _horizontal_overflow(page) -> int:
-    # With a mobile viewport Chromium widens the layout to fit the content: compare with 360.
-    return page.evaluate("document.documentElement.scrollWidth") - 360
 
 
 def test_a_screener_finds_records_a_refusal_once_and_sees_it_on_the_refusals_list(
@@ -30,10 +27,7 @@ def test_a_screener_finds_records_a_refusal_once_and_sees_it_on_the_refusals_lis
     # Every file a page asks for exists (a 422 is the refused form, answered on purpose).
     phone.on("response", lambda answer: problems.append(f"{answer.status} {answer.url}")
              if answer.status >= 400 and answer.status != 422 else None)
-    phone.goto(f"{live_server}/login")
-    phone.fill("#username", "screener")
-    phone.fill("#password", "tungnha-demo")
-    phone.tap("button[type=submit]")
+    log_in(phone, live_server, "screener", touch=True)
     phone.wait_for_url(f"{live_server}/")
 
     # Search as one types, without accents: the accented names of the screener's ward come back.
@@ -46,12 +40,12 @@ def test_a_screener_finds_records_a_refusal_once_and_sees_it_on_the_refusals_lis
     # Namesakes in another ward (Bình Thủy) or outside the screener's ward are not shown.
     assert names.count("Nguyễn Văn Đức") == 1 and "Nguyễn Văn Đức Khánh" not in names
     assert phone.url.endswith("q=nguyen")  # the search is in the address, for the back button
-    assert _horizontal_overflow(phone) <= 0
+    assert horizontal_overflow(phone) <= 0
 
     phone.locator("#results .person-row", has_text="Nguyễn Văn Đức").tap()
     phone.wait_for_selector("h1:has-text('Nguyễn Văn Đức')")
     assert "Bệnh nền" in phone.inner_text(".person")
-    assert _horizontal_overflow(phone) <= 0
+    assert horizontal_overflow(phone) <= 0
 
     # A refusal needs its reason: saved without one, the message comes back beside the field.
     phone.tap("summary:has-text('Từ chối tiêm')")
@@ -92,15 +86,12 @@ def test_a_screener_finds_records_a_refusal_once_and_sees_it_on_the_refusals_lis
     assert "Không có người nào" in phone.inner_text("#rows")
     phone.locator("#hamlet").select_option(label="Khu vực 1")
     phone.wait_for_selector("#rows tr:has-text('Nguyễn Văn Đức')")
-    assert _horizontal_overflow(phone) <= 0
+    assert horizontal_overflow(phone) <= 0
     assert problems == []
 
 
 def test_undo_on_the_phone_takes_the_visit_back(app, phone, live_server, world):
-    phone.goto(f"{live_server}/login")
-    phone.fill("#username", "screener")
-    phone.fill("#password", "tungnha-demo")
-    phone.tap("button[type=submit]")
+    log_in(phone, live_server, "screener", touch=True)
     phone.wait_for_url(f"{live_server}/")
     phone.goto(f"{live_server}/residents/{world['nam']}")
     phone.tap("form.outcome:has(input[value=absent]) button")

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import re
 
 import pytest
 
 from portal.extensions import db
 
+from helpers import HX, uuid_for
+
 SCRIPT = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-HX = {"HX-Request": "true"}
-
-
-def _uuid_for(page: str, outcome: str) -> str:
-    form = page.split(f'name="outcome" value="{outcome}"')[0].rsplit("<form", 1)[1]
-    return re.search(r'name="client_uuid" value="([^"]+)"', form).group(1)
 
 
 def test_script_in_a_name_or_a_note_renders_as_text_everywhere(app, client, world):
@@ -32,7 +27,7 @@ def test_script_in_a_name_or_a_note_renders_as_text_everywhere(app, client, worl
     client.login("screener")
     page = client.get(f"/residents/{world['nam']}").get_data(as_text=True)
     client.post_form(f"/residents/{world['nam']}/visits", {
-        "outcome": "refused", "client_uuid": _uuid_for(page, "refused"),
+        "outcome": "refused", "client_uuid": uuid_for(page, "refused"),
         "refusal_reason": "other", "note": SCRIPT}, headers=HX)
     pages = [
         client.get(f"/residents/{world['nam']}").get_data(as_text=True),

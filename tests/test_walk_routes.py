@@ -13,7 +13,7 @@ from portal.residents.models import Resident, ResidentStatus
 from portal.units.models import AdministrativeUnit
 from portal.visits.models import Outcome, Visit
 
-HX = {"HX-Request": "true"}
+from helpers import HX, csrf_in, uuid_for
 
 
 def _hamlet_id(app, code):
@@ -24,11 +24,6 @@ def _hamlet_id(app, code):
 def _visits(app) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(Visit))
-
-
-def _uuid_for(page: str, outcome: str) -> str:
-    form = page.split(f'name="outcome" value="{outcome}"')[0].rsplit("<form", 1)[1]
-    return re.search(r'name="client_uuid" value="([^"]+)"', form).group(1)
 
 
 def test_the_walk_lists_the_hamlets_of_the_screener(client, world):
@@ -81,7 +76,7 @@ def test_one_tap_saves_and_answers_with_the_confirmation_in_place(app, client, w
     page = client.get(f"/residents/{world['nam']}").get_data(as_text=True)
     response = client.post_form(
         f"/residents/{world['nam']}/visits",
-        {"outcome": "absent", "client_uuid": _uuid_for(page, "absent")}, headers=HX,
+        {"outcome": "absent", "client_uuid": uuid_for(page, "absent")}, headers=HX,
     )
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -93,7 +88,7 @@ def test_one_tap_saves_and_answers_with_the_confirmation_in_place(app, client, w
 def test_a_double_submit_makes_one_visit(app, client, world):
     client.login("screener")
     page = client.get(f"/residents/{world['duc']}").get_data(as_text=True)
-    form = {"outcome": "willing", "client_uuid": _uuid_for(page, "willing")}
+    form = {"outcome": "willing", "client_uuid": uuid_for(page, "willing")}
     first = client.post_form(f"/residents/{world['duc']}/visits", form, headers=HX)
     second = client.post_form(f"/residents/{world['duc']}/visits", form, headers=HX)
     assert first.status_code == second.status_code == 200
@@ -107,7 +102,7 @@ def test_a_refusal_without_its_reason_comes_back_422_with_the_message_beside_the
     page = client.get(f"/residents/{world['duc']}").get_data(as_text=True)
     response = client.post_form(
         f"/residents/{world['duc']}/visits",
-        {"outcome": "refused", "client_uuid": _uuid_for(page, "refused"), "note": "Để suy nghĩ"},
+        {"outcome": "refused", "client_uuid": uuid_for(page, "refused"), "note": "Để suy nghĩ"},
         headers=HX,
     )
     assert response.status_code == 422
@@ -122,7 +117,7 @@ def test_a_deferral_needs_a_future_end_date(app, client, world):
     page = client.get(f"/residents/{world['duc']}").get_data(as_text=True)
     response = client.post_form(
         f"/residents/{world['duc']}/visits",
-        {"outcome": "contraindicated", "client_uuid": _uuid_for(page, "contraindicated"),
+        {"outcome": "contraindicated", "client_uuid": uuid_for(page, "contraindicated"),
          "screening_category": "deferral", "deferred_until": "2020-01-01",
          "reason": "Mắc COVID-19 tháng trước"},
         headers=HX,
@@ -137,7 +132,7 @@ def test_without_htmx_saving_redirects_back_to_the_card(app, client, world):
     page = client.get(f"/residents/{world['hoa']}").get_data(as_text=True)
     response = client.post_form(
         f"/residents/{world['hoa']}/visits",
-        {"outcome": "homebound", "client_uuid": _uuid_for(page, "homebound")},
+        {"outcome": "homebound", "client_uuid": uuid_for(page, "homebound")},
     )
     assert response.status_code == 302
     assert response.headers["Location"].startswith(f"/residents/{world['hoa']}")
@@ -147,7 +142,7 @@ def test_undo_takes_back_a_visit_just_saved(app, client, world):
     client.login("screener")
     page = client.get(f"/residents/{world['nam']}").get_data(as_text=True)
     client.post_form(f"/residents/{world['nam']}/visits",
-                     {"outcome": "moved_away", "client_uuid": _uuid_for(page, "moved_away")},
+                     {"outcome": "moved_away", "client_uuid": uuid_for(page, "moved_away")},
                      headers=HX)
     with app.app_context():
         visit_id = db.session.scalar(select(Visit.id))
@@ -187,7 +182,7 @@ def test_a_refusal_lands_on_the_refusals_list_filterable_by_hamlet(app, client, 
     client.login("screener")
     page = client.get(f"/residents/{world['duc']}").get_data(as_text=True)
     client.post_form(f"/residents/{world['duc']}/visits",
-                     {"outcome": "refused", "client_uuid": _uuid_for(page, "refused"),
+                     {"outcome": "refused", "client_uuid": uuid_for(page, "refused"),
                       "refusal_reason": "side_effects"}, headers=HX)
     listed = client.get("/follow-up/refusals").get_data(as_text=True)
     assert "Nguyễn Văn Đức" in listed and "Sợ tác dụng phụ" in listed
@@ -204,8 +199,8 @@ def test_an_unknown_follow_up_list_is_not_found(client, world):
 def test_an_entry_survives_a_session_that_ran_out(app, client, world):
     client.login("screener")
     page = client.get(f"/residents/{world['duc']}").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    key = _uuid_for(page, "refused")
+    token = csrf_in(page)
+    key = uuid_for(page, "refused")
     client.delete_cookie("session")  # the session ran out while the form was open
     response = client.post(
         f"/residents/{world['duc']}/visits",

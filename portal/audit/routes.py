@@ -9,7 +9,7 @@ from datetime import date
 
 from flask import Blueprint, request
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func
 
 from portal.access import Action, requires
 from portal.audit.log import record

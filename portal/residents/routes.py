@@ -11,7 +11,7 @@ from portal.access import Action, requires
 from portal.extensions import db
 from portal.rendering import render
 from portal.residents.forms import ResidentForm
-from portal.residents.models import Resident, Sex
+from portal.residents.models import Sex
 from portal.residents.registry import (
     NewResident, add_resident, households_of, likely_duplicates, same_id_number,
 )

@@ -1,0 +1,53 @@
+"""What many tests do the same way: read a form off a page, log in a browser, find a unit.
+
+Builders are named gen_* after CTFd's tests/helpers.py; each writes through the same models
+the portal uses and returns what it made.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from portal.demo import DEMO_PASSWORD
+from portal.extensions import db
+from portal.units.models import AdministrativeUnit
+
+# The header HTMX sends with each of its requests.
+HX = {"HX-Request": "true"}
+PHONE_WIDTH = 360
+
+
+def uuid_for(page: str, outcome: str) -> str:
+    """The client id of the card's form for an outcome (each form carries its own)."""
+    form = page.split(f'name="outcome" value="{outcome}"')[0].rsplit("<form", 1)[1]
+    return re.search(r'name="client_uuid" value="([^"]+)"', form).group(1)
+
+
+def csrf_in(page: str) -> str:
+    """The CSRF token of a page's first form."""
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def unit(code: str) -> AdministrativeUnit:
+    """The administrative unit with this official code (inside an app context)."""
+    return db.session.scalars(select(AdministrativeUnit).where(AdministrativeUnit.code == code)).one()
+
+
+def log_in(page, base_url: str, username: str, password: str = DEMO_PASSWORD, *,
+           touch: bool = False) -> None:
+    """Log in through the login page in a real browser, by tap on a touch screen."""
+    page.goto(f"{base_url}/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    if touch:
+        page.tap("button[type=submit]")
+    else:
+        page.click("button[type=submit]")
+
+
+def horizontal_overflow(page) -> int:
+    """How many pixels the page is wider than the phone: more than 0 scrolls sideways."""
+    # With a mobile viewport Chromium widens the layout to fit the content: compare with 360.
+    return page.evaluate("document.documentElement.scrollWidth") - PHONE_WIDTH
