@@ -25,6 +25,7 @@ from portal.extensions import db
 from portal.imports.reading import Cell, SourceRow, Table, parse_birth_date
 from portal.residents.identity import (
     InvalidValue, check_birth_date, check_birth_year, clean_id_number, clean_phone,
+    female_from_id_number,
 )
 from portal.residents.models import (
     Household, RecordSource, Resident, ResidentSearchTerm, ResidentStatus, Sex,
@@ -157,8 +158,8 @@ def _checked(row: SourceRow, mapping: dict[str, int], hamlets: dict[str, int],
             None if sex is None else sex is Sex.FEMALE)
     except InvalidValue as error:
         reasons.append(str(error))
-    if sex is None and id_number and len(id_number) == 12:
-        sex = Sex.FEMALE if int(id_number[3]) % 2 else Sex.MALE  # the CCCD says it
+    if sex is None and (female := female_from_id_number(id_number)) is not None:
+        sex = Sex.FEMALE if female else Sex.MALE  # the CCCD says it
     if sex is None and not sex_text:
         reasons.append(_("The sex is empty, and no 12-digit ID number tells it."))
     phone = None
