@@ -192,3 +192,15 @@ def test_a_file_over_the_size_limit_is_refused_in_vietnamese(app, client, world)
     assert "quá lớn" in answer.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Import)) == 0
+
+
+def test_a_resident_renamed_by_the_register_is_found_under_the_new_name_only(app, client, world):
+    client.login("commune_lead")
+    renamed = ["1", "Nguyễn Hữu Đức", "02/03/1960", "Nam", "092060001234", "", "",
+               "Khu vực 1", "HGĐ-0001"]
+    import_id = _import(app, client, "doi-ten.csv", _csv([renamed]))
+    with app.app_context():
+        assert db.session.get(Import, import_id).updated == 1
+        terms = set(db.session.scalars(select(ResidentSearchTerm.term).where(
+            ResidentSearchTerm.resident_id == world["duc"])))
+    assert terms == {"nguyen", "huu", "duc"}  # "van" is gone

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, select, update
 
 from portal.bulk import bulk_insert
 from portal.extensions import db
@@ -30,7 +30,7 @@ from portal.residents.identity import (
 from portal.residents.models import (
     Household, RecordSource, Resident, ResidentSearchTerm, ResidentStatus, Sex,
 )
-from portal.residents.search import name_terms
+from portal.residents.search import ENTRY_COLUMNS, search_entries
 from portal.text import fold, normalise_name
 from portal.timeutil import utcnow
 from portal.units.models import AdministrativeUnit, UnitLevel
@@ -251,6 +251,7 @@ def _store(people: list[_Person], commune: AdministrativeUnit, hamlets: dict[str
 
     now = utcnow()
     new_rows, changes = [], []
+    renamed: dict[int, str] = {}  # resident id -> new name: to file under its words
     for person in people:
         household_id = households[person.household_key]
         match = (by_id_number.get(person.id_number) if person.id_number else None) or \
@@ -283,7 +284,7 @@ def _store(people: list[_Person], commune: AdministrativeUnit, hamlets: dict[str
         if changed:
             changes.append({"id": match.id, **changed, "updated_at": now})
             if "full_name" in changed:
-                _reindex(match.id, person.full_name, commune.id)
+                renamed[match.id] = person.full_name
         else:
             result.unchanged += 1
     progress(0.6)
@@ -294,12 +295,13 @@ def _store(people: list[_Person], commune: AdministrativeUnit, hamlets: dict[str
         # The new residents are those of these hamlets stamped with this import's moment.
         added = db.session.execute(select(Resident.id, Resident.full_name).where(
             Resident.hamlet_id.in_(hamlet_ids), Resident.created_at == now))
-        bulk_insert("resident_search_terms", ("commune_id", "term", "resident_id"), [
-            (commune.id, term, resident_id)
-            for resident_id, name in added for term in name_terms(name)])
+        bulk_insert("resident_search_terms", ENTRY_COLUMNS, [
+            entry for resident_id, name in added
+            for entry in search_entries(commune.id, resident_id, name)])
     progress(0.95)
     for start in range(0, len(changes), BATCH):
         db.session.execute(update(Resident), changes[start:start + BATCH])
+    _reindex(renamed, commune.id)
     result.created = len(new_rows)
     result.updated = len(changes)
     result.refused.sort(key=lambda refused: refused.line)
@@ -349,12 +351,13 @@ def _id_numbers_elsewhere(numbers: list[str], hamlet_ids: set[int]) -> dict[str,
     return found
 
 
-def _reindex(resident_id: int, full_name: str, commune_id: int) -> None:
-    """A renamed resident is found under the new name's words."""
-    from sqlalchemy import delete
-
-    db.session.execute(delete(ResidentSearchTerm).where(
-        ResidentSearchTerm.resident_id == resident_id))
-    db.session.execute(insert(ResidentSearchTerm), [
-        {"commune_id": commune_id, "term": term, "resident_id": resident_id}
-        for term in name_terms(full_name)])
+def _reindex(renamed: dict[int, str], commune_id: int) -> None:
+    """Renamed residents are found under their new names' words, and no longer the old ones."""
+    items = list(renamed.items())
+    for start in range(0, len(items), BATCH):
+        batch = items[start:start + BATCH]
+        db.session.execute(delete(ResidentSearchTerm).where(
+            ResidentSearchTerm.resident_id.in_([resident_id for resident_id, _ in batch])))
+        bulk_insert("resident_search_terms", ENTRY_COLUMNS, [
+            entry for resident_id, name in batch
+            for entry in search_entries(commune_id, resident_id, name)])

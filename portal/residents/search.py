@@ -29,12 +29,22 @@ def name_terms(full_name: str) -> set[str]:
     return {word[:40] for word in fold(full_name).split()}
 
 
+# The columns of resident_search_terms, in the order of search_entries' tuples.
+ENTRY_COLUMNS = ("commune_id", "term", "resident_id")
+
+
+def search_entries(commune_id: int, resident_id: int, full_name: str) -> list[tuple[int, str, int]]:
+    """The rows of the search index that file a resident's name: (commune_id, term,
+    resident_id), one a word, sorted. What index_resident stores, and imports insert in bulk."""
+    return [(commune_id, term, resident_id) for term in sorted(name_terms(full_name))]
+
+
 def index_resident(resident: Resident, commune_id: int) -> None:
     """(Re)file a resident's name words in the search index; call after adding or renaming."""
     db.session.execute(delete(ResidentSearchTerm).where(ResidentSearchTerm.resident_id == resident.id))
     db.session.add_all(
-        ResidentSearchTerm(commune_id=commune_id, term=term, resident_id=resident.id)
-        for term in name_terms(resident.full_name)
+        ResidentSearchTerm(**dict(zip(ENTRY_COLUMNS, entry)))
+        for entry in search_entries(commune_id, resident.id, resident.full_name)
     )
 
 
