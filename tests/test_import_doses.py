@@ -10,7 +10,8 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.imports.doses import DoseResult, import_doses, parse_dose
+from portal.imports.base import ImportResult
+from portal.imports.doses import import_doses, parse_dose
 from portal.imports.models import Import, ImportKind, UnmatchedDose
 from portal.imports.reading import DOSE_FIELDS, SourceRow, Table, guess_mapping, read_table
 from portal.residents.models import Dose, DoseKind, RecordSource, Resident, Sex
@@ -33,7 +34,7 @@ def _table(*rows) -> Table:
                            for line, cells in enumerate(rows, start=2)])
 
 
-def _import(app, table: Table, mapping=MAPPING, commune_code="31117") -> DoseResult:
+def _import(app, table: Table, mapping=MAPPING, commune_code="31117") -> ImportResult:
     """Import the table as the platform's file of a new upload, committed, in Vietnamese."""
     with app.app_context(), force_locale("vi"):
         commune = db.session.scalars(select(AdministrativeUnit).filter_by(
