@@ -76,3 +76,31 @@ def test_doses_match_by_id_the_rest_wait_and_are_matched_by_hand(app, client, wo
         other_id = other.id
     assert client.post_form(f"/imports/unmatched/{other_id}/match",
                             {"resident_id": world["other"]}).status_code == 404
+
+
+def test_a_dose_matched_twice_is_recorded_once(app, client, world):
+    from portal.jobs import runner
+
+    client.login("commune_lead")
+    answer = client.post_form("/imports", {"kind": "doses", "file": (io.BytesIO(_csv()), "ntc.csv")},
+                              content_type="multipart/form-data")
+    import_id = int(re.search(r"/imports/(\d+)$", answer.headers["Location"]).group(1))
+    mapping = {"full_name": "0", "birth_date": "1", "id_number": "2", "phone": "3", "dose": "4",
+               "vaccine": "5", "date": "6", "site": "7"}
+    assert client.post_form(f"/imports/{import_id}/start", mapping).status_code == 302
+    runner.join_threads()
+    with app.app_context():
+        row_id = db.session.scalar(select(UnmatchedDose.id).where(
+            UnmatchedDose.full_name == "Trần Văn Nam"))
+    first = client.post_form(f"/imports/unmatched/{row_id}/match", {"resident_id": world["nam"]})
+    # A second tap, or a colleague choosing someone else meanwhile: the list, and no change.
+    again = client.post_form(f"/imports/unmatched/{row_id}/match", {"resident_id": world["be"]})
+    assert first.status_code == again.status_code == 302
+    assert again.headers["Location"].endswith("/imports/unmatched")
+    with app.app_context():
+        assert db.session.get(UnmatchedDose, row_id).resident_id == world["nam"]
+        assert db.session.scalar(select(Dose).where(Dose.resident_id == world["be"])) is None
+        assert len(db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "dose.match")).all()) == 1
+    nothing = client.post_form(f"/imports/unmatched/{row_id}/match", {"resident_id": ""})
+    assert nothing.status_code == 302

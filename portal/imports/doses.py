@@ -7,9 +7,10 @@ name and birth date (or year), and only when exactly one resident answers: two p
 the same name and birth date are left for a person to tell apart.
 
 A dose already recorded (same resident, same dose of the schedule) is recognised. The platform
-is authoritative for its date, vaccine and place: a recorded dose whose values differ (a card
-seen without its date, a screener's typo) takes the platform's and counts as updated; one that
-already says the same is unchanged. A row that matches no one is stored as an UnmatchedDose,
+is authoritative for its date, vaccine and place (the rule is platform.platform_changes, which
+a dose matched by hand follows too): a recorded dose whose values differ (a card seen without
+its date, a screener's typo) takes the platform's and counts as updated; one that already says
+the same is unchanged. A row that matches no one is stored as an UnmatchedDose,
 once: a later import does not store the same person's same dose again while it waits, nor
 after someone has matched it by hand. So importing the same file twice changes nothing.
 
@@ -30,11 +31,12 @@ from sqlalchemy import Connection, insert, select, update
 
 from portal.extensions import db
 from portal.imports.models import UnmatchedDose
+from portal.imports.platform import platform_changes
 from portal.imports.base import (
     BATCH, ImportResult, Person, Refused, cell, cell_text, check_person, hamlets_of,
 )
 from portal.imports.reading import Cell, SourceRow, Table, parse_date
-from portal.residents.models import Dose, DoseKind, RecordSource, Resident
+from portal.residents.models import Dose, DoseKind, Resident
 from portal.text import fold
 from portal.timeutil import utcnow
 from portal.units.models import AdministrativeUnit
@@ -284,19 +286,13 @@ def _store(rows: list[_DoseRow], commune: AdministrativeUnit, import_id: int,
             continue
         seen_doses.add((resident_id, row.kind))
         dose = recorded.get((resident_id, row.kind))
+        # The values are the platform's, whoever recorded the dose first (platform.py).
+        changed = platform_changes(dose, row.vaccine, row.given_on, row.place)
         if dose is None:
-            new_doses.append({"resident_id": resident_id, "kind": row.kind,
-                              "vaccine": row.vaccine, "given_on": row.given_on,
-                              "place": row.place, "source": RecordSource.PLATFORM,
+            new_doses.append({"resident_id": resident_id, "kind": row.kind, **changed,
                               "created_at": now})
-            continue
-        changed = {name: value for name, value in (("given_on", row.given_on),
-                                                    ("vaccine", row.vaccine),
-                                                    ("place", row.place))
-                   if value is not None and getattr(dose, name) != value}
-        if changed:
-            # The values are the platform's now, whoever recorded the dose first.
-            changes.append({"id": dose.id, **changed, "source": RecordSource.PLATFORM})
+        elif changed:
+            changes.append({"id": dose.id, **changed})
         else:
             result.unchanged += 1
     progress(0.6)

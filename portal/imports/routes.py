@@ -13,13 +13,13 @@ from portal.extensions import db
 from portal.imports import service
 from portal.audit.log import record
 from portal.imports.models import Import, ImportKind, ImportState, UnmatchedDose
+from portal.imports.platform import AlreadyMatched, ResidentElsewhere, match_unmatched_dose
 from portal.imports.reading import UnreadableFile
 from portal.jobs.models import Job
 from portal.rendering import render
 from portal.scope import communes_in_scope, get_in_scope_or_404, imports_in_scope
-from portal.residents.models import Dose, DoseKind, RecordSource, Resident
+from portal.residents.models import Resident
 from portal.text import fold
-from portal.timeutil import utcnow
 from portal.units.models import AdministrativeUnit
 
 bp = Blueprint("imports", __name__)
@@ -184,21 +184,14 @@ def match(dose_id: int):
             AdministrativeUnit.id == row.commune_id)):
         abort(404)
     resident_id = request.form.get("resident_id", "")
-    if not resident_id.isdigit() or row.resident_id:  # no one chosen, or matched meanwhile
+    if not resident_id.isdigit():  # no one chosen
         return redirect(url_for("imports.unmatched"))
     resident = get_in_scope_or_404(Resident, int(resident_id), current_user)
-    if resident.hamlet.parent_id != row.commune_id:
+    try:
+        match_unmatched_dose(row, resident, current_user)
+    except AlreadyMatched:  # by someone else meanwhile: it has left the list
+        return redirect(url_for("imports.unmatched"))
+    except ResidentElsewhere:
         abort(404)
-    dose = db.session.scalar(select(Dose).where(Dose.resident_id == resident.id,
-                                                Dose.kind == DoseKind(row.kind)))
-    if dose is None:
-        dose = Dose(resident_id=resident.id, kind=DoseKind(row.kind))
-        db.session.add(dose)
-    dose.vaccine, dose.given_on, dose.source = row.vaccine, row.given_on, RecordSource.PLATFORM
-    dose.place = row.place or dose.place
-    row.resident_id, row.matched_by_id, row.matched_at = resident.id, current_user.id, utcnow()
-    record("dose.match", "resident", resident.id, unit_id=resident.hamlet_id,
-           after={"kind": row.kind, "given_on": row.given_on.isoformat() if row.given_on else None,
-                  "import": row.import_id, "line": row.line})
     db.session.commit()
     return redirect(url_for("imports.unmatched"))
