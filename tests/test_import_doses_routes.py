@@ -39,7 +39,7 @@ def test_doses_match_by_id_the_rest_wait_and_are_matched_by_hand(app, client, wo
     page = client.get(f"/imports/{import_id}").get_data(as_text=True)
     fields = {}
     for block in re.findall(r'(<select id="map-\w+".*?</select>)', page, flags=re.S):
-        chosen = re.search(r'<option value="(\d+)" selected', block)
+        chosen = re.search(r'<option selected value="(\d+)"', block)
         if chosen:
             fields[re.search(r'name="(\w+)"', block).group(1)] = chosen.group(1)
     assert fields == {"full_name": "0", "birth_date": "1", "id_number": "2", "phone": "3",
