@@ -30,11 +30,11 @@ from flask_babel import gettext as _
 from sqlalchemy import Connection, insert, select, update
 
 from portal.extensions import db
-from portal.imports.models import UnmatchedDose
-from portal.imports.platform import platform_changes
 from portal.imports.base import (
     BATCH, ImportResult, Person, Refused, cell, cell_text, check_person, hamlets_of,
 )
+from portal.imports.models import UnmatchedDose
+from portal.imports.platform import platform_changes
 from portal.imports.reading import Cell, SourceRow, Table, parse_date
 from portal.residents.models import Dose, DoseKind, Resident
 from portal.text import fold

@@ -43,8 +43,9 @@ def index_resident(resident: Resident, commune_id: int) -> None:
     """(Re)file a resident's name words in the search index; call after adding or renaming."""
     db.session.execute(delete(ResidentSearchTerm).where(ResidentSearchTerm.resident_id == resident.id))
     db.session.add_all(
-        ResidentSearchTerm(**dict(zip(ENTRY_COLUMNS, entry)))
-        for entry in search_entries(commune_id, resident.id, resident.full_name)
+        ResidentSearchTerm(commune_id=commune, term=term, resident_id=resident_id)
+        for commune, term, resident_id in search_entries(commune_id, resident.id,
+                                                         resident.full_name)
     )
 
 
