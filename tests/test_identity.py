@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from portal.residents.identity import (
-    InvalidValue, check_birth_date, check_birth_year, clean_id_number, clean_phone, mask_id_number,
+    InvalidValue, century_and_sex_digit, check_birth_date, check_birth_year, clean_id_number,
+    clean_phone, female_from_id_number, mask_id_number,
 )
 
 TODAY = date(2022, 7, 8)
@@ -83,3 +84,21 @@ def test_birth_in_the_future_is_refused(app):
 def test_id_numbers_are_masked_to_the_last_four_digits():
     assert mask_id_number("092060001234") == "••••••••1234"
     assert mask_id_number(None) == ""
+
+
+@pytest.mark.parametrize("year", [1885, 1960, 1999, 2005, 2010, 2099])
+@pytest.mark.parametrize("female", [True, False])
+def test_the_sex_a_cccd_says_is_the_one_it_was_made_for(year, female):
+    number = f"092{century_and_sex_digit(year, female)}{year % 100:02d}001234"
+    assert female_from_id_number(number) is female
+    assert clean_id_number(number, year, female) == number
+
+
+@pytest.mark.parametrize("number", ["092060001234", "092260001234", "001805123456"])
+def test_an_even_4th_digit_is_a_man(number):
+    assert female_from_id_number(number) is False
+
+
+@pytest.mark.parametrize("number", [None, "", "123456789", "09216000123", "09216000123A"])
+def test_a_cmnd_or_no_cccd_does_not_tell_the_sex(number):
+    assert female_from_id_number(number) is None

@@ -10,7 +10,8 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.imports.doses import DoseResult, import_doses, parse_dose
+from portal.imports.base import ImportResult
+from portal.imports.doses import import_doses, parse_dose
 from portal.imports.models import Import, ImportKind, UnmatchedDose
 from portal.imports.reading import DOSE_FIELDS, SourceRow, Table, guess_mapping, read_table
 from portal.residents.models import Dose, DoseKind, RecordSource, Resident, Sex
@@ -33,7 +34,7 @@ def _table(*rows) -> Table:
                            for line, cells in enumerate(rows, start=2)])
 
 
-def _import(app, table: Table, mapping=MAPPING, commune_code="31117") -> DoseResult:
+def _import(app, table: Table, mapping=MAPPING, commune_code="31117") -> ImportResult:
     """Import the table as the platform's file of a new upload, committed, in Vietnamese."""
     with app.app_context(), force_locale("vi"):
         commune = db.session.scalars(select(AdministrativeUnit).filter_by(
@@ -314,3 +315,99 @@ def test_the_platforms_csv_imports_through_the_reader(app, world):
     assert (result.created, result.unmatched, result.refused) == (1, 1, [])
     assert _doses(app, world["lan"])[DoseKind.BOOSTER_2].place == SITE
     assert [stored.line for stored in _unmatched(app)] == [3]
+
+
+# --- the platform's dose wins, in bulk and by hand ------------------------------------------
+
+
+def test_the_platforms_dose_takes_what_differs_and_keeps_a_place_it_does_not_give():
+    from types import SimpleNamespace
+
+    from portal.imports.platform import platform_changes
+
+    recorded = SimpleNamespace(given_on=None, vaccine="", place="Nhà văn hóa khu vực 1")
+    assert platform_changes(recorded, "Moderna", date(2022, 3, 1), None) == {
+        "given_on": date(2022, 3, 1), "vaccine": "Moderna", "source": RecordSource.PLATFORM}
+    assert platform_changes(recorded, "Moderna", date(2022, 3, 1), "") == {
+        "given_on": date(2022, 3, 1), "vaccine": "Moderna", "source": RecordSource.PLATFORM}
+    same = SimpleNamespace(given_on=date(2022, 3, 1), vaccine="Moderna", place=SITE)
+    assert platform_changes(same, "Moderna", date(2022, 3, 1), SITE) == {}
+    assert platform_changes(same, "Moderna", date(2022, 3, 1), None) == {}
+    assert platform_changes(None, "Moderna", date(2022, 3, 1), "") == {
+        "given_on": date(2022, 3, 1), "vaccine": "Moderna", "place": None,
+        "source": RecordSource.PLATFORM}
+
+
+def _set_aside(app, world, row=STRANGER) -> int:
+    """Import one row that matches no one; the id of the UnmatchedDose it became."""
+    _import(app, _table(row))
+    [stored] = _unmatched(app)
+    return stored.id
+
+
+def test_a_dose_matched_by_hand_follows_the_same_rule_and_is_audited(app, world):
+    from portal.audit.models import AuditEvent
+    from portal.auth.models import User
+    from portal.imports.platform import match_unmatched_dose
+
+    with app.app_context():  # a card seen on a visit, at the commune's hall, date unknown
+        db.session.add(Dose(resident_id=world["nam"], kind=DoseKind.BOOSTER_1, vaccine="",
+                            given_on=None, place="Nhà văn hóa khu vực 1",
+                            source=RecordSource.CARD))
+        db.session.commit()
+    # Trần Văn Nam as the platform has him: no ID number, born a day off, no place.
+    row_id = _set_aside(app, world, ["Trần Văn Nam", "21/01/1990", "", "", "Mũi 3", "Moderna",
+                                     "16/07/2021", ""])
+    with app.app_context():
+        lead = db.session.scalar(select(User).filter_by(username="commune_lead"))
+        row = db.session.get(UnmatchedDose, row_id)
+        match_unmatched_dose(row, db.session.get(Resident, world["nam"]), lead)
+        db.session.commit()
+        row = db.session.get(UnmatchedDose, row_id)
+        assert (row.resident_id, row.matched_by_id) == (world["nam"], lead.id)
+        assert row.matched_at is not None
+        event = db.session.scalar(select(AuditEvent).filter_by(action="dose.match"))
+        assert (event.object_id, event.user_id) == (str(world["nam"]), lead.id)
+        assert event.after == {"kind": "booster_1", "given_on": "2021-07-16",
+                               "import": row.import_id, "line": 2}
+    booster = _doses(app, world["nam"])[DoseKind.BOOSTER_1]
+    assert (booster.vaccine, booster.given_on, booster.place, booster.source) == \
+        ("Moderna", date(2021, 7, 16), "Nhà văn hóa khu vực 1", RecordSource.PLATFORM)
+
+
+def test_a_dose_matched_by_hand_to_someone_without_it_is_added(app, world):
+    from portal.auth.models import User
+    from portal.imports.platform import match_unmatched_dose
+
+    row_id = _set_aside(app, world)  # Phạm Văn Mới's dose 1, at the ward's health station
+    with app.app_context():
+        lead = db.session.scalar(select(User).filter_by(username="commune_lead"))
+        match_unmatched_dose(db.session.get(UnmatchedDose, row_id),
+                             db.session.get(Resident, world["be"]), lead)
+        db.session.commit()
+    dose = _doses(app, world["be"])[DoseKind.DOSE_1]
+    assert (dose.vaccine, dose.given_on, dose.place, dose.source) == \
+        ("Vero Cell", date(2021, 10, 10), SITE, RecordSource.PLATFORM)
+
+
+def test_a_dose_is_matched_once_and_only_to_a_resident_of_its_commune(app, world):
+    from portal.auth.models import User
+    from portal.imports.platform import (
+        AlreadyMatched, ResidentElsewhere, match_unmatched_dose,
+    )
+
+    row_id = _set_aside(app, world)
+    with app.app_context():
+        lead = db.session.scalar(select(User).filter_by(username="commune_lead"))
+        row = db.session.get(UnmatchedDose, row_id)
+        with pytest.raises(ResidentElsewhere):  # Nguyễn Văn Đức Khánh lives in An Hòa
+            match_unmatched_dose(row, db.session.get(Resident, world["khanh"]), lead)
+        assert row.resident_id is None
+        match_unmatched_dose(row, db.session.get(Resident, world["be"]), lead)
+        db.session.commit()
+        before = _snapshot(app)
+        with pytest.raises(AlreadyMatched):
+            match_unmatched_dose(db.session.get(UnmatchedDose, row_id),
+                                 db.session.get(Resident, world["nam"]), lead)
+        db.session.rollback()
+    assert _snapshot(app) == before  # neither Khánh nor Nam got the dose

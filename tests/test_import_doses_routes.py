@@ -39,7 +39,7 @@ def test_doses_match_by_id_the_rest_wait_and_are_matched_by_hand(app, client, wo
     page = client.get(f"/imports/{import_id}").get_data(as_text=True)
     fields = {}
     for block in re.findall(r'(<select id="map-\w+".*?</select>)', page, flags=re.S):
-        chosen = re.search(r'<option value="(\d+)" selected', block)
+        chosen = re.search(r'<option selected value="(\d+)"', block)
         if chosen:
             fields[re.search(r'name="(\w+)"', block).group(1)] = chosen.group(1)
     assert fields == {"full_name": "0", "birth_date": "1", "id_number": "2", "phone": "3",
@@ -76,3 +76,51 @@ def test_doses_match_by_id_the_rest_wait_and_are_matched_by_hand(app, client, wo
         other_id = other.id
     assert client.post_form(f"/imports/unmatched/{other_id}/match",
                             {"resident_id": world["other"]}).status_code == 404
+
+
+MAPPING = {"full_name": "0", "birth_date": "1", "id_number": "2", "phone": "3", "dose": "4",
+           "vaccine": "5", "date": "6", "site": "7"}
+
+
+def _imported(client) -> int:
+    """Upload ROWS as the platform's file, start it as mapped, wait for the job: its id."""
+    from portal.jobs import runner
+
+    answer = client.post_form("/imports", {"kind": "doses", "file": (io.BytesIO(_csv()), "ntc.csv")},
+                              content_type="multipart/form-data")
+    import_id = int(re.search(r"/imports/(\d+)$", answer.headers["Location"]).group(1))
+    assert client.post_form(f"/imports/{import_id}/start", MAPPING).status_code == 302
+    runner.join_threads()
+    return import_id
+
+
+def test_the_report_lists_the_rows_refused_and_those_set_aside_in_file_order(app, client, world):
+    from openpyxl import load_workbook
+
+    client.login("commune_lead")
+    import_id = _imported(client)
+    report = load_workbook(io.BytesIO(client.get(f"/imports/{import_id}/report").data)).active
+    rows = list(report.iter_rows(values_only=True))[1:]
+    assert [(row[0], row[1]) for row in rows] == [
+        (3, "Trần Văn Nam"), (4, "Không Ai Cả"), (5, "Lê Thị Hoa")]
+    assert "Không có người dân nào" in rows[0][-1] and "không phải là mũi tiêm" in rows[2][-1]
+
+
+def test_a_dose_matched_twice_is_recorded_once(app, client, world):
+    client.login("commune_lead")
+    _imported(client)
+    with app.app_context():
+        row_id = db.session.scalar(select(UnmatchedDose.id).where(
+            UnmatchedDose.full_name == "Trần Văn Nam"))
+    first = client.post_form(f"/imports/unmatched/{row_id}/match", {"resident_id": world["nam"]})
+    # A second tap, or a colleague choosing someone else meanwhile: the list, and no change.
+    again = client.post_form(f"/imports/unmatched/{row_id}/match", {"resident_id": world["be"]})
+    assert first.status_code == again.status_code == 302
+    assert again.headers["Location"].endswith("/imports/unmatched")
+    with app.app_context():
+        assert db.session.get(UnmatchedDose, row_id).resident_id == world["nam"]
+        assert db.session.scalar(select(Dose).where(Dose.resident_id == world["be"])) is None
+        assert len(db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "dose.match")).all()) == 1
+    nothing = client.post_form(f"/imports/unmatched/{row_id}/match", {"resident_id": ""})
+    assert nothing.status_code == 302

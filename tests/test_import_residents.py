@@ -53,8 +53,9 @@ def _import(app, client, name: str, data: bytes) -> int:
     assert answer.status_code == 302, answer.get_data(as_text=True)
     import_id = int(re.search(r"/imports/(\d+)$", answer.headers["Location"]).group(1))
     page = client.get(f"/imports/{import_id}").get_data(as_text=True)
-    fields = dict(re.findall(r'<select id="map-(\w+)" name="\w+">.*?<option value="(\d+)" selected',
-                             page, flags=re.S))
+    fields = dict(re.findall(
+        r'<select id="map-(\w+)" name="\w+">(?:(?!</select>).)*?<option selected value="(\d+)"',
+        page, flags=re.S))
     started = client.post_form(f"/imports/{import_id}/start", fields)
     assert started.status_code == 302, started.get_data(as_text=True)
     runner.join_threads()
@@ -192,3 +193,109 @@ def test_a_file_over_the_size_limit_is_refused_in_vietnamese(app, client, world)
     assert "quá lớn" in answer.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Import)) == 0
+
+
+def test_a_resident_renamed_by_the_register_is_found_under_the_new_name_only(app, client, world):
+    client.login("commune_lead")
+    renamed = ["1", "Nguyễn Hữu Đức", "02/03/1960", "Nam", "092060001234", "", "",
+               "Khu vực 1", "HGĐ-0001"]
+    import_id = _import(app, client, "doi-ten.csv", _csv([renamed]))
+    with app.app_context():
+        assert db.session.get(Import, import_id).updated == 1
+        terms = set(db.session.scalars(select(ResidentSearchTerm.term).where(
+            ResidentSearchTerm.resident_id == world["duc"])))
+    assert terms == {"nguyen", "huu", "duc"}  # "van" is gone
+
+
+def test_an_upload_form_left_empty_says_what_is_missing_beside_each_field(app, client, world):
+    client.login("admin")
+    answer = client.post_form("/imports", {}, content_type="multipart/form-data")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert "Hãy chọn tệp chứa dữ liệu gì." in page
+    assert 'id="commune-error">Hãy chọn xã, phường của tệp.</p>' in page
+    assert 'id="file-error">Hãy chọn tệp để tải lên.</p>' in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Import)) == 0
+
+
+def _district_admin(app) -> str:
+    """An administrator of Quận Ninh Kiều only (Cái Khế, An Hòa; not Bình Thủy): their name."""
+    from portal.auth.models import Role, User
+    from portal.units.models import AdministrativeUnit
+
+    with app.app_context():
+        admin = db.session.scalar(select(User).where(User.username == "admin"))
+        db.session.add(User(username="admin.ninhkieu", full_name="Quản trị Ninh Kiều",
+                            password_hash=admin.password_hash, role=Role.ADMIN,
+                            unit=db.session.scalar(select(AdministrativeUnit).where(
+                                AdministrativeUnit.code == "916"))))
+        db.session.commit()
+    return "admin.ninhkieu"
+
+
+def test_an_upload_takes_only_a_known_kind_and_a_commune_in_scope(app, client, world, units):
+    client.login(_district_admin(app))
+    data = _csv(ROWS[:1])
+    answer = client.post_form("/imports", {"kind": "vaccines", "commune": str(units["31117"]),
+                                           "file": (io.BytesIO(data), "nk.csv")},
+                              content_type="multipart/form-data")
+    assert answer.status_code == 422 and "Hãy chọn tệp chứa dữ liệu gì." in answer.get_data(
+        as_text=True)
+    answer = client.post_form("/imports", {"kind": "residents", "commune": str(units["31183"]),
+                                           "file": (io.BytesIO(data), "nk.csv")},
+                              content_type="multipart/form-data")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and 'id="commune-error">Hãy chọn xã, phường' in page
+    assert re.search(r'<input checked[^>]*value="residents"', page)  # the choice is kept
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Import)) == 0
+
+
+def test_the_commune_is_chosen_by_those_above_a_commune_only(app, client, world):
+    client.login("commune_lead")
+    assert 'name="commune"' not in client.get("/imports").get_data(as_text=True)
+    client.post_form("/logout")
+    client.login(_district_admin(app))
+    page = client.get("/imports").get_data(as_text=True)
+    assert 'name="commune"' in page and "Phường Cái Khế" in page and "Phường An Hòa" in page
+    assert "Phường Bình Thủy" not in page
+
+
+def test_a_file_that_cannot_be_read_is_answered_beside_the_file_field(app, client, world):
+    client.login("commune_lead")
+    answer = _upload(client, "nhan-khau.pdf", b"%PDF-1.7")
+    assert answer.status_code == 422
+    assert re.search(r'id="file-error">[^<]*\.csv, \.xlsx', answer.get_data(as_text=True))
+
+
+def test_an_upload_without_its_csrf_token_is_refused(app, client, world):
+    client.login("commune_lead")
+    answer = client.post("/imports", data={"kind": "residents",
+                                           "file": (io.BytesIO(_csv(ROWS[:1])), "nk.csv")},
+                         content_type="multipart/form-data")
+    assert answer.status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Import)) == 0
+
+
+def test_a_mapping_refused_says_why_beside_each_field_and_keeps_the_choices(app, client, world):
+    client.login("commune_lead")
+    answer = _upload(client, "nk.csv", _csv(ROWS[:1]))
+    import_id = int(answer.headers["Location"].rsplit("/", 1)[1])
+    page = client.post_form(f"/imports/{import_id}/start",
+                            {"full_name": "1", "sex": "3"}).get_data(as_text=True)
+    assert 'id="map-birth_date-error">Hãy chọn cột cho mỗi mục có dấu *.</p>' in page
+    assert 'id="map-hamlet-error">Hãy chọn cột cho mỗi mục có dấu *.</p>' in page
+    assert "map-full_name-error" not in page and "map-sex-error" not in page
+    assert re.search(r'name="sex">(?:(?!</select>).)*<option selected value="3"', page, re.S)
+    page = client.post_form(f"/imports/{import_id}/start", {
+        "full_name": "1", "birth_date": "1", "hamlet": "7"}).get_data(as_text=True)
+    assert 'id="map-full_name-error">Mỗi cột chỉ ứng với một mục.</p>' in page
+    assert 'id="map-birth_date-error">Mỗi cột chỉ ứng với một mục.</p>' in page
+    assert "map-hamlet-error" not in page
+    # A column the file does not have, or no number, maps nothing.
+    refused = client.post_form(f"/imports/{import_id}/start",
+                               {"full_name": "1", "birth_date": "99", "hamlet": "x"})
+    assert refused.status_code == 422
+    assert 'id="map-birth_date-error"' in refused.get_data(as_text=True)

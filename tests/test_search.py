@@ -116,3 +116,34 @@ def test_a_search_that_finds_nobody_says_so(client, world):
     client.login("screener")
     html = client.get("/residents/search?q=zzz", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "Không có người nào" in html
+
+
+def test_a_name_is_filed_under_each_of_its_folded_words_once():
+    from portal.residents.search import search_entries
+
+    assert search_entries(7, 42, "Nguyễn  Thị Ánh  Nguyệt") == [
+        (7, "anh", 42), (7, "nguyen", 42), (7, "nguyet", 42), (7, "thi", 42)]
+    assert search_entries(7, 42, "Lê Lê Đức") == [(7, "duc", 42), (7, "le", 42)]
+    assert search_entries(7, 42, "A" * 50) == [(7, "a" * 40, 42)]  # the column holds 40
+    assert search_entries(7, 42, "  ") == []
+
+
+def test_a_renamed_resident_is_filed_under_the_new_names_words_only(app, world):
+    from sqlalchemy import select
+
+    from portal.residents.models import Resident, ResidentSearchTerm
+    from portal.residents.search import index_resident, search_entries
+    from portal.text import fold
+
+    with app.app_context():
+        duc = db.session.get(Resident, world["duc"])
+        duc.full_name, duc.name_folded = "Nguyễn Hữu Đức", fold("Nguyễn Hữu Đức")
+        index_resident(duc, duc.hamlet.parent_id)
+        db.session.commit()
+        stored = sorted(db.session.execute(select(
+            ResidentSearchTerm.commune_id, ResidentSearchTerm.term, ResidentSearchTerm.resident_id
+        ).where(ResidentSearchTerm.resident_id == duc.id)).all())
+        assert [tuple(row) for row in stored] == search_entries(
+            duc.hamlet.parent_id, duc.id, "Nguyễn Hữu Đức")
+    assert "Nguyễn Hữu Đức" in _names(app, Role.SCREENER, "huu duc")
+    assert _names(app, Role.SCREENER, "van duc") == []

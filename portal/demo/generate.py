@@ -31,7 +31,7 @@ from portal.residents.models import (
     Sex,
 )
 from portal.residents.identity import century_and_sex_digit
-from portal.residents.search import name_terms
+from portal.residents.search import ENTRY_COLUMNS, search_entries
 from portal.text import fold
 from portal.timeutil import stored_time, utcnow
 from portal.units.models import AdministrativeUnit, UnitLevel, create_unit
@@ -81,7 +81,6 @@ RESIDENT_COLUMNS = (
 DOSE_COLUMNS = (
     "id", "resident_id", "kind", "vaccine", "given_on", "place", "source", "created_at",
 )
-SEARCH_TERM_COLUMNS = ("commune_id", "term", "resident_id")
 
 
 class DemoError(Exception):
@@ -235,8 +234,6 @@ class _Builder:
         self.people: list[tuple] = []
         self.doses: list[tuple] = []
         self.search_terms: list[tuple] = []
-        # The words each folded name is found by, in a stable order (sets are not).
-        self.terms_of: dict[str, tuple[str, ...]] = {}
         self.commune_id = 0
         # The first ward's unboosted adults, whom the screener visits once all rows are in.
         self.unboosted: list[_Unboosted] = []
@@ -282,7 +279,7 @@ class _Builder:
         self.writer.insert("doses", DOSE_COLUMNS, self.doses)
         # In key order, the index grows at a few hundred places instead of all over.
         self.search_terms.sort()
-        self.writer.insert("resident_search_terms", SEARCH_TERM_COLUMNS, self.search_terms)
+        self.writer.insert("resident_search_terms", ENTRY_COLUMNS, self.search_terms)
         self.households, self.people, self.doses, self.search_terms = [], [], [], []
 
     # -- units, campaigns, accounts -----------------------------------------------------------
@@ -539,11 +536,7 @@ class _Builder:
         resident_id = self.next_resident_id
         self.next_resident_id += 1
         self.counts["residents"] += 1
-        terms = self.terms_of.get(folded)
-        if terms is None:
-            terms = self.terms_of[folded] = tuple(sorted(name_terms(full_name)))
-        commune_id = self.commune_id
-        self.search_terms.extend([(commune_id, term, resident_id) for term in terms])
+        self.search_terms.extend(search_entries(self.commune_id, resident_id, full_name))
         self.people.append((
             resident_id, hamlet_id, household_id, full_name, folded, self.day_text(birth_ordinal),
             birth.year, sex, id_number, phone, chronic, immunocompromised, pregnant, status,

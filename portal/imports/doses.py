@@ -7,9 +7,10 @@ name and birth date (or year), and only when exactly one resident answers: two p
 the same name and birth date are left for a person to tell apart.
 
 A dose already recorded (same resident, same dose of the schedule) is recognised. The platform
-is authoritative for its date, vaccine and place: a recorded dose whose values differ (a card
-seen without its date, a screener's typo) takes the platform's and counts as updated; one that
-already says the same is unchanged. A row that matches no one is stored as an UnmatchedDose,
+is authoritative for its date, vaccine and place (the rule is platform.platform_changes, which
+a dose matched by hand follows too): a recorded dose whose values differ (a card seen without
+its date, a screener's typo) takes the platform's and counts as updated; one that already says
+the same is unchanged. A row that matches no one is stored as an UnmatchedDose,
 once: a later import does not store the same person's same dose again while it waits, nor
 after someone has matched it by hand. So importing the same file twice changes nothing.
 
@@ -21,7 +22,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
@@ -29,21 +30,21 @@ from flask_babel import gettext as _
 from sqlalchemy import Connection, insert, select, update
 
 from portal.extensions import db
-from portal.imports.models import UnmatchedDose
-from portal.imports.reading import Cell, SourceRow, Table, parse_birth_date, parse_date
-from portal.imports.residents import BATCH, Refused, Result, cell_text, hamlets_of
-from portal.residents.identity import (
-    InvalidValue, check_birth_date, check_birth_year, clean_id_number, clean_phone,
+from portal.imports.base import (
+    BATCH, ImportResult, Person, Refused, cell, cell_text, check_person, hamlets_of,
 )
-from portal.residents.models import Dose, DoseKind, RecordSource, Resident
-from portal.text import fold, normalise_name
+from portal.imports.models import UnmatchedDose
+from portal.imports.platform import platform_changes
+from portal.imports.reading import Cell, SourceRow, Table, parse_date
+from portal.residents.models import Dose, DoseKind, Resident
+from portal.text import fold
 from portal.timeutil import utcnow
 from portal.units.models import AdministrativeUnit
 
 # The first COVID-19 vaccines anywhere were given in December 2020: an earlier date is a typo
 # ("2012" for "2021").
 FIRST_VACCINES = date(2020, 12, 1)
-NAME_LENGTH, VACCINE_LENGTH, PLACE_LENGTH = 120, 60, 160
+VACCINE_LENGTH, PLACE_LENGTH = 60, 160
 
 # "Mũi 1", "mũi thứ 2", "M3", "1": doses by their number in the schedule.
 _NUMBERED = re.compile(r"(?:(?:mui|m)(?: tiem)?(?: so| thu)? ?)?([1-4])")
@@ -57,26 +58,12 @@ BOOSTERS = {"1": DoseKind.BOOSTER_1, "2": DoseKind.BOOSTER_2}
 
 
 @dataclass
-class DoseResult(Result):
-    """What an import of doses did: `unmatched` rows were set aside, `unmatched_rows` says
-    which and why (the reasons are not stored: they are for the import's report)."""
-
-    unmatched: int = 0
-    unmatched_rows: list[Refused] = field(default_factory=list)
-
-
-@dataclass
-class _DoseRow:
+class _DoseRow(Person):
     """A good row, checked and cleaned."""
 
     line: int
     cells: list[Cell]
-    full_name: str
     name_folded: str
-    birth_date: date | None
-    birth_year: int | None
-    id_number: str | None
-    phone: str | None
     kind: DoseKind
     vaccine: str
     given_on: date
@@ -92,12 +79,12 @@ class _DoseRow:
 
 def import_doses(table: Table, mapping: dict[str, int], commune: AdministrativeUnit,
                  import_id: int, today: date,
-                 progress: Callable[[float], None] | None = None) -> DoseResult:
+                 progress: Callable[[float], None] | None = None) -> ImportResult:
     """Import the table's doses into the commune's residents, columns as mapped (fields of
     reading.DOSE_FIELDS); rows matching no one become UnmatchedDose rows of `import_id`.
     The caller commits."""
     progress = progress or (lambda share: None)
-    result = DoseResult(total=len(table.rows))
+    result = ImportResult(total=len(table.rows))
     rows: list[_DoseRow] = []
     folded: dict[str, str] = {}  # a person's doses are on several rows: fold each name once
     for position, source in enumerate(table.rows):
@@ -134,11 +121,6 @@ def parse_dose(value: str | None) -> DoseKind | None:
 # --- checking a row ----------------------------------------------------------------------
 
 
-def _cell(cells: list[Cell], mapping: dict[str, int], name: str) -> Cell:
-    index = mapping.get(name)
-    return cells[index] if index is not None and index < len(cells) else None
-
-
 def _one_line(text: str | None, length: int) -> str:
     return " ".join((text or "").split())[:length]
 
@@ -147,39 +129,14 @@ def _checked(row: SourceRow, mapping: dict[str, int], today: date,
              folded: dict[str, str]) -> tuple[_DoseRow | None, list[str]]:
     """The row as a dose to match, or the reasons it cannot be (in the user's language)."""
     cells = row.cells
-    reasons: list[str] = []
-    name = normalise_name(cell_text(cells, mapping, "full_name") or "")[:NAME_LENGTH]
-    if not name:
-        reasons.append(_("The full name is empty."))
-
-    birth_text = cell_text(cells, mapping, "birth_date")
-    birth_date, birth_year = None, None
-    try:
-        parsed = parse_birth_date(_cell(cells, mapping, "birth_date"))
-        if parsed is not None:
-            birth_date = check_birth_date(parsed.date, today)
-            birth_year = check_birth_year(parsed.year, today)
-    except InvalidValue as error:
-        reasons.append(str(error))
-    except ValueError:
-        reasons.append(_("“%(value)s” is not a date: write it as dd/mm/yyyy.", value=birth_text))
-
-    id_text = cell_text(cells, mapping, "id_number")
-    id_number = None
-    try:
-        # The platform does not give the sex: only the birth year is checked against a CCCD.
-        id_number = clean_id_number(id_text, birth_year)
-    except InvalidValue as error:
-        reasons.append(str(error))
-    if birth_text is None and id_text is None:
+    # The platform gives no sex: a CCCD is checked against the birth year only. The phone
+    # only helps whoever matches a row by hand: a bad one is dropped, not the dose.
+    person, reasons = check_person(cells, mapping, today, birth_required=False,
+                                   gives_sex=False, refuses_bad_phone=False)
+    if cell_text(cells, mapping, "birth_date") is None and \
+            cell_text(cells, mapping, "id_number") is None:
         reasons.append(_("There is neither a date of birth nor an ID number: the row cannot "
                          "be matched to a resident."))
-
-    # The phone only helps whoever matches a row by hand: a bad one is dropped, not the dose.
-    try:
-        phone = clean_phone(cell_text(cells, mapping, "phone"))
-    except InvalidValue:
-        phone = None
 
     dose_text = cell_text(cells, mapping, "dose")
     kind = None
@@ -197,7 +154,7 @@ def _checked(row: SourceRow, mapping: dict[str, int], today: date,
 
     given_on = None
     try:
-        given_on = parse_date(_cell(cells, mapping, "date"))
+        given_on = parse_date(cell(cells, mapping, "date"))
         if given_on is None:
             reasons.append(_("The date of the dose is empty."))
         elif given_on > today:
@@ -205,7 +162,8 @@ def _checked(row: SourceRow, mapping: dict[str, int], today: date,
         elif given_on < FIRST_VACCINES:
             reasons.append(_("The date of the dose is before December 2020, when the first "
                              "COVID-19 vaccines were given."))
-        elif birth_year is not None and given_on < (birth_date or date(birth_year, 1, 1)):
+        elif person.birth_year is not None and \
+                given_on < (person.birth_date or date(person.birth_year, 1, 1)):
             reasons.append(_("The date of the dose is before the date of birth."))
     except ValueError:
         reasons.append(_("“%(value)s” is not a date: write it as dd/mm/yyyy.",
@@ -213,12 +171,12 @@ def _checked(row: SourceRow, mapping: dict[str, int], today: date,
 
     if reasons:
         return None, reasons
+    name = person.full_name
     if name not in folded:
         folded[name] = fold(name)
     return _DoseRow(
-        line=row.line, cells=cells, full_name=name, name_folded=folded[name],
-        birth_date=birth_date, birth_year=birth_year, id_number=id_number, phone=phone,
-        kind=kind, vaccine=vaccine, given_on=given_on,
+        **vars(person), line=row.line, cells=cells, name_folded=folded[name], kind=kind,
+        vaccine=vaccine, given_on=given_on,
         place=_one_line(cell_text(cells, mapping, "site"), PLACE_LENGTH) or None,
     ), []
 
@@ -284,7 +242,7 @@ class _Residents:
 
 
 def _store(rows: list[_DoseRow], commune: AdministrativeUnit, import_id: int,
-           result: DoseResult, progress: Callable[[float], None]) -> None:
+           result: ImportResult, progress: Callable[[float], None]) -> None:
     hamlet_ids = set(hamlets_of(commune).values())
     # The big reads go through the session's connection, in its transaction: what is read is
     # only looked at, and ORM rows would cost more than the rest of the import.
@@ -328,19 +286,13 @@ def _store(rows: list[_DoseRow], commune: AdministrativeUnit, import_id: int,
             continue
         seen_doses.add((resident_id, row.kind))
         dose = recorded.get((resident_id, row.kind))
+        # The values are the platform's, whoever recorded the dose first (platform.py).
+        changed = platform_changes(dose, row.vaccine, row.given_on, row.place)
         if dose is None:
-            new_doses.append({"resident_id": resident_id, "kind": row.kind,
-                              "vaccine": row.vaccine, "given_on": row.given_on,
-                              "place": row.place, "source": RecordSource.PLATFORM,
+            new_doses.append({"resident_id": resident_id, "kind": row.kind, **changed,
                               "created_at": now})
-            continue
-        changed = {name: value for name, value in (("given_on", row.given_on),
-                                                    ("vaccine", row.vaccine),
-                                                    ("place", row.place))
-                   if value is not None and getattr(dose, name) != value}
-        if changed:
-            # The values are the platform's now, whoever recorded the dose first.
-            changes.append({"id": dose.id, **changed, "source": RecordSource.PLATFORM})
+        elif changed:
+            changes.append({"id": dose.id, **changed})
         else:
             result.unchanged += 1
     progress(0.6)
@@ -362,7 +314,7 @@ def _store(rows: list[_DoseRow], commune: AdministrativeUnit, import_id: int,
 
 def _set_aside(row: _DoseRow, why: str, commune: AdministrativeUnit, import_id: int,
                waiting: dict[tuple, list[int]], matched_by_hand: set[tuple],
-               seen_unmatched: set[tuple], set_aside: list[dict], result: DoseResult) -> None:
+               seen_unmatched: set[tuple], set_aside: list[dict], result: ImportResult) -> None:
     """A row that matches no one: stored to be matched by hand, unless it already is."""
     key = row.person_key
     if key in matched_by_hand and key not in waiting:

@@ -12,73 +12,41 @@ and updates by the thousand): a row costs its checks, not queries.
 
 from __future__ import annotations
 
-import re
+import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, select, update
 
 from portal.bulk import bulk_insert
 from portal.extensions import db
-from portal.imports.reading import Cell, SourceRow, Table, parse_birth_date
-from portal.residents.identity import (
-    InvalidValue, check_birth_date, check_birth_year, clean_id_number, clean_phone,
+from portal.imports.base import (
+    BATCH, ImportResult, Person, Refused, cell_text, check_person, hamlet_named, hamlets_of,
 )
+from portal.imports.reading import Cell, SourceRow, Table
 from portal.residents.models import (
-    Household, RecordSource, Resident, ResidentSearchTerm, ResidentStatus, Sex,
+    Household, RecordSource, Resident, ResidentSearchTerm, ResidentStatus,
 )
-from portal.residents.search import name_terms
-from portal.text import fold, normalise_name
+from portal.residents.search import ENTRY_COLUMNS, search_entries
+from portal.text import fold
 from portal.timeutil import utcnow
-from portal.units.models import AdministrativeUnit, UnitLevel
+from portal.units.models import AdministrativeUnit
 
-REQUIRED = ("full_name", "birth_date", "hamlet")
-BATCH = 2_000
-# What a hamlet calls itself, dropped to compare names: "Ấp Mỹ Khánh" is "My Khanh" too.
-HAMLET_KINDS = re.compile(r"^(khu vuc|kv|to dan pho|tdp|khu pho|kp|thon|ap|to|xom|ban|buon|"
-                          r"lang|khom|khu)(?:\b|(?=\d))\.?\s*")
-SEXES = {"nam": Sex.MALE, "male": Sex.MALE, "m": Sex.MALE, "trai": Sex.MALE,
-         "nu": Sex.FEMALE, "female": Sex.FEMALE, "f": Sex.FEMALE, "gai": Sex.FEMALE}
 RESIDENT_COLUMNS = ("hamlet_id", "household_id", "full_name", "name_folded", "birth_date",
                     "birth_year", "sex", "id_number", "phone", "chronic_condition",
                     "immunocompromised", "pregnant", "status", "source", "created_at",
                     "updated_at")
 
-@dataclass
-class Refused:
-    """A row of the file that was not imported, and why."""
-
-    line: int
-    cells: list[Cell]
-    reasons: list[str]
-
 
 @dataclass
-class Result:
-    """What an import did."""
-
-    total: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    refused: list[Refused] = field(default_factory=list)
-
-
-@dataclass
-class _Person:
+class _Person(Person):
     """A good row, checked and cleaned, as it would be stored."""
 
     line: int
     cells: list[Cell]
-    full_name: str
     name_folded: str
-    birth_date: date | None
-    birth_year: int
-    sex: Sex
-    id_number: str | None
-    phone: str | None
     hamlet_id: int
     household_key: tuple[int, str]  # (hamlet id, code or folded address)
     household_code: str | None
@@ -86,10 +54,10 @@ class _Person:
 
 
 def import_residents(table: Table, mapping: dict[str, int], commune: AdministrativeUnit,
-                     today: date, progress: Callable[[float], None] | None = None) -> Result:
+                     today: date, progress: Callable[[float], None] | None = None) -> ImportResult:
     """Import the table's rows into the commune, columns as mapped; the caller commits."""
     progress = progress or (lambda share: None)
-    result = Result(total=len(table.rows))
+    result = ImportResult(total=len(table.rows))
     hamlets = hamlets_of(commune)
     people: list[_Person] = []
     seen_ids: dict[str, int] = {}
@@ -114,60 +82,15 @@ def import_residents(table: Table, mapping: dict[str, int], commune: Administrat
 # --- checking a row ----------------------------------------------------------------------
 
 
-def cell_text(cells: list[Cell], mapping: dict[str, int], name: str) -> str | None:
-    index = mapping.get(name)
-    if index is None or index >= len(cells) or cells[index] is None:
-        return None
-    value = cells[index]
-    text = value.strftime("%d/%m/%Y") if isinstance(value, date) else str(value)
-    return text.strip() or None
-
-
 def _checked(row: SourceRow, mapping: dict[str, int], hamlets: dict[str, int],
              commune: AdministrativeUnit, today: date) -> tuple[_Person | None, list[str]]:
     """The row as a person to store, or the reasons it cannot be (in the user's language)."""
     cells = row.cells
-    reasons: list[str] = []
-    name = normalise_name(cell_text(cells, mapping, "full_name") or "")
-    if not name:
-        reasons.append(_("The full name is empty."))
-    birth_date, birth_year = None, None
-    index = mapping.get("birth_date")
-    raw_birth = cells[index] if index is not None and index < len(cells) else None
-    try:
-        parsed = parse_birth_date(raw_birth)
-        if parsed is None:
-            reasons.append(_("The date of birth is empty."))
-        else:
-            birth_date = check_birth_date(parsed.date, today)
-            birth_year = check_birth_year(parsed.year, today)
-    except InvalidValue as error:
-        reasons.append(str(error))
-    except ValueError:
-        reasons.append(_("“%(value)s” is not a date: write it as dd/mm/yyyy.",
-                         value=cell_text(cells, mapping, "birth_date")))
-    sex_text = cell_text(cells, mapping, "sex")
-    sex = SEXES.get(fold(sex_text)) if sex_text else None
-    if sex_text and sex is None:
-        reasons.append(_("“%(value)s” is not a sex: write Nam or Nữ.", value=sex_text))
-    id_number = None
-    try:
-        id_number = clean_id_number(
-            cell_text(cells, mapping, "id_number"), birth_year,
-            None if sex is None else sex is Sex.FEMALE)
-    except InvalidValue as error:
-        reasons.append(str(error))
-    if sex is None and id_number and len(id_number) == 12:
-        sex = Sex.FEMALE if int(id_number[3]) % 2 else Sex.MALE  # the CCCD says it
-    if sex is None and not sex_text:
-        reasons.append(_("The sex is empty, and no 12-digit ID number tells it."))
-    phone = None
-    try:
-        phone = clean_phone(cell_text(cells, mapping, "phone"))
-    except InvalidValue as error:
-        reasons.append(str(error))
+    # The register gives every birth and the sex; a wrong phone there is a mistake to fix.
+    person, reasons = check_person(cells, mapping, today, birth_required=True, gives_sex=True,
+                                   refuses_bad_phone=True)
     hamlet_name = cell_text(cells, mapping, "hamlet")
-    hamlet_id = _hamlet_of(hamlet_name, hamlets)
+    hamlet_id = hamlet_named(hamlet_name, hamlets)
     if hamlet_name is None:
         reasons.append(_("The hamlet is empty."))
     elif hamlet_id is None:
@@ -177,47 +100,20 @@ def _checked(row: SourceRow, mapping: dict[str, int], hamlets: dict[str, int],
         return None, reasons
     code = cell_text(cells, mapping, "household_code")
     address = cell_text(cells, mapping, "address")
+    name = person.full_name
     household = code.upper() if code else fold(address) if address else f"~{fold(name)}"
     return _Person(
-        line=row.line, cells=cells, full_name=name, name_folded=fold(name), birth_date=birth_date,
-        birth_year=birth_year, sex=sex, id_number=id_number, phone=phone, hamlet_id=hamlet_id,
+        **vars(person), line=row.line, cells=cells, name_folded=fold(name), hamlet_id=hamlet_id,
         household_key=(hamlet_id, household), household_code=code.upper() if code else None,
         address=address,
     ), []
-
-
-def hamlets_of(commune: AdministrativeUnit) -> dict[str, int]:
-    """The commune's hamlets by folded name, and by that name without its kind ("my khanh")."""
-    found: dict[str, int] = {}
-    for hamlet_id, name in db.session.execute(select(AdministrativeUnit.id, AdministrativeUnit.name)
-                                              .where(AdministrativeUnit.parent_id == commune.id,
-                                                     AdministrativeUnit.level == UnitLevel.HAMLET)):
-        folded = fold(name)
-        found[folded] = hamlet_id
-        found.setdefault(_hamlet_key(folded), hamlet_id)
-    return found
-
-
-def _hamlet_key(folded: str) -> str:
-    """"khu vuc 01" -> "1", "ap my khanh" -> "my khanh": the part that tells hamlets apart."""
-    bare = HAMLET_KINDS.sub("", folded).strip()
-    if bare.isdigit():
-        return bare.lstrip("0") or "0"  # "khu vuc 01" and "KV1" are the same hamlet
-    return bare
-
-
-def _hamlet_of(name: str | None, hamlets: dict[str, int]) -> int | None:
-    if not name:
-        return None
-    folded = fold(name)
-    return hamlets.get(folded) or hamlets.get(_hamlet_key(folded))
 
 
 # --- storing -----------------------------------------------------------------------------
 
 
 def _store(people: list[_Person], commune: AdministrativeUnit, hamlets: dict[str, int],
-           result: Result, progress: Callable[[float], None]) -> None:
+           result: ImportResult, progress: Callable[[float], None]) -> None:
     hamlet_ids = set(hamlets.values())
     households = _households(hamlet_ids)
     existing = db.session.execute(select(
@@ -250,6 +146,7 @@ def _store(people: list[_Person], commune: AdministrativeUnit, hamlets: dict[str
 
     now = utcnow()
     new_rows, changes = [], []
+    renamed: dict[int, str] = {}  # resident id -> new name: to file under its words
     for person in people:
         household_id = households[person.household_key]
         match = (by_id_number.get(person.id_number) if person.id_number else None) or \
@@ -282,7 +179,7 @@ def _store(people: list[_Person], commune: AdministrativeUnit, hamlets: dict[str
         if changed:
             changes.append({"id": match.id, **changed, "updated_at": now})
             if "full_name" in changed:
-                _reindex(match.id, person.full_name, commune.id)
+                renamed[match.id] = person.full_name
         else:
             result.unchanged += 1
     progress(0.6)
@@ -293,12 +190,13 @@ def _store(people: list[_Person], commune: AdministrativeUnit, hamlets: dict[str
         # The new residents are those of these hamlets stamped with this import's moment.
         added = db.session.execute(select(Resident.id, Resident.full_name).where(
             Resident.hamlet_id.in_(hamlet_ids), Resident.created_at == now))
-        bulk_insert("resident_search_terms", ("commune_id", "term", "resident_id"), [
-            (commune.id, term, resident_id)
-            for resident_id, name in added for term in name_terms(name)])
+        bulk_insert("resident_search_terms", ENTRY_COLUMNS, [
+            entry for resident_id, name in added
+            for entry in search_entries(commune.id, resident_id, name)])
     progress(0.95)
     for start in range(0, len(changes), BATCH):
         db.session.execute(update(Resident), changes[start:start + BATCH])
+    _reindex(renamed, commune.id)
     result.created = len(new_rows)
     result.updated = len(changes)
     result.refused.sort(key=lambda refused: refused.line)
@@ -327,8 +225,6 @@ def _household_code(person: _Person) -> str:
     """The register's household code, or one made from the address (stable across imports)."""
     if person.household_code:
         return person.household_code[:32].upper()
-    import hashlib
-
     return "DC-" + hashlib.sha1(person.household_key[1].encode()).hexdigest()[:12].upper()
 
 
@@ -348,12 +244,13 @@ def _id_numbers_elsewhere(numbers: list[str], hamlet_ids: set[int]) -> dict[str,
     return found
 
 
-def _reindex(resident_id: int, full_name: str, commune_id: int) -> None:
-    """A renamed resident is found under the new name's words."""
-    from sqlalchemy import delete
-
-    db.session.execute(delete(ResidentSearchTerm).where(
-        ResidentSearchTerm.resident_id == resident_id))
-    db.session.execute(insert(ResidentSearchTerm), [
-        {"commune_id": commune_id, "term": term, "resident_id": resident_id}
-        for term in name_terms(full_name)])
+def _reindex(renamed: dict[int, str], commune_id: int) -> None:
+    """Renamed residents are found under their new names' words, and no longer the old ones."""
+    items = list(renamed.items())
+    for start in range(0, len(items), BATCH):
+        batch = items[start:start + BATCH]
+        db.session.execute(delete(ResidentSearchTerm).where(
+            ResidentSearchTerm.resident_id.in_([resident_id for resident_id, _ in batch])))
+        bulk_insert("resident_search_terms", ENTRY_COLUMNS, [
+            entry for resident_id, name in batch
+            for entry in search_entries(commune_id, resident_id, name)])

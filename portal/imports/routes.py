@@ -10,16 +10,18 @@ from sqlalchemy import func, select
 from portal.access import Action, requires
 from portal.auth.models import Role
 from portal.extensions import db
-from portal.imports import service
+from portal.ids import id_from
 from portal.audit.log import record
+from portal.imports import service
+from portal.imports.forms import MappingForm, UploadForm, mapping_form
 from portal.imports.models import Import, ImportKind, ImportState, UnmatchedDose
+from portal.imports.platform import AlreadyMatched, ResidentElsewhere, match_unmatched_dose
 from portal.imports.reading import UnreadableFile
 from portal.jobs.models import Job
 from portal.rendering import render
 from portal.scope import communes_in_scope, get_in_scope_or_404, in_scope
-from portal.residents.models import Dose, DoseKind, RecordSource, Resident
+from portal.residents.models import Resident
 from portal.text import fold
-from portal.timeutil import utcnow
 from portal.units.models import AdministrativeUnit
 
 bp = Blueprint("imports", __name__)
@@ -33,20 +35,23 @@ def _communes() -> list[AdministrativeUnit]:
     ).order_by(AdministrativeUnit.name)).all()
 
 
-def _index_page(error: str | None = None, status: int = 200):
+def _upload_form(**kwargs) -> UploadForm:
+    """A commune lead's files are about their own commune; others choose one within scope."""
+    lead = current_user.role is Role.COMMUNE_LEAD
+    return UploadForm(communes=None if lead else _communes(), **kwargs)
+
+
+def _index_page(form: UploadForm, status: int = 200):
     history = db.session.scalars(in_scope(current_user, Import)
                                  .order_by(Import.id.desc()).limit(HISTORY_ROWS)).all()
-    return render("imports/index.html", status=status, history=history, communes=_communes(),
-                  kinds=list(ImportKind), error=error,
-                  chosen={"kind": request.form.get("kind", ImportKind.RESIDENTS.value),
-                          "commune": request.form.get("commune", "")})
+    return render("imports/index.html", status=status, history=history, form=form)
 
 
 @bp.route("/imports")
 @requires(Action.IMPORT_DATA)
 def index():
     """The upload form and the history of imports within scope: who, when, which file, counts."""
-    return _index_page()
+    return _index_page(_upload_form(kind=ImportKind.RESIDENTS.value))
 
 
 @bp.route("/imports", methods=["POST"])
@@ -54,26 +59,18 @@ def index():
 def upload():
     """Read and keep an uploaded file, then ask for its columns; a file that cannot be read is
     refused with the reason, and nothing is kept."""
-    kind = request.form.get("kind", "")
-    if kind not in {k.value for k in ImportKind}:
-        return _index_page(_("Choose what the file holds."), 422)
-    communes = _communes()
-    if current_user.role is Role.COMMUNE_LEAD:
-        commune = current_user.unit
-    else:
-        chosen = request.form.get("commune", "")
-        commune = next((c for c in communes if str(c.id) == chosen), None)
-        if commune is None:
-            return _index_page(_("Choose the commune the file is about."), 422)
-    file = request.files.get("file")
-    if file is None or not file.filename:
-        return _index_page(_("Choose a file to upload."), 422)
+    form = _upload_form()
+    if not form.validate_on_submit():
+        return _index_page(form, 422)
+    commune = form.chosen_commune or current_user.unit
+    file = form.file.data
     try:
-        upload = service.upload(file.filename, file.read(), ImportKind(kind), commune,
+        upload = service.upload(file.filename, file.read(), ImportKind(form.kind.data), commune,
                                 current_user)
     except UnreadableFile as unreadable:
         db.session.rollback()
-        return _index_page(str(unreadable.message), 422)
+        form.file.errors = [*form.file.errors, str(unreadable.message)]
+        return _index_page(form, 422)
     db.session.commit()
     return redirect(url_for("imports.show", import_id=upload.id))
 
@@ -86,13 +83,13 @@ def show(import_id: int):
     return _show_page(upload)
 
 
-def _show_page(upload: Import, error: str | None = None, status: int = 200):
+def _show_page(upload: Import, form: MappingForm | None = None, error: str | None = None,
+               status: int = 200):
     job = db.session.get(Job, upload.job_id) if upload.job_id else None
-    fields = service.FIELDS[upload.kind]
+    if form is None and upload.state is ImportState.UPLOADED:
+        form = mapping_form(upload, formdata=None, data=upload.mapping)
     return render("imports/show.html", block="outcome", status=status, upload=upload, job=job,
-                  error=error,
-                  fields=list(fields), required=service.REQUIRED[upload.kind],
-                  before=service.previous_import(upload),
+                  form=form, error=error, before=service.previous_import(upload),
                   result_url=url_for("imports.show", import_id=upload.id))
 
 
@@ -102,21 +99,11 @@ def start(import_id: int):
     """Take the mapping from the form and start the import."""
     upload = get_in_scope_or_404(Import, import_id, current_user)
     if upload.state is not ImportState.UPLOADED:
-        return _show_page(upload, _("This file has already been imported."), 422)
-    mapping = {}
-    width = len(upload.headers)
-    for field in service.FIELDS[upload.kind]:
-        value = request.form.get(field, "")
-        if value.isdigit() and int(value) < width:
-            mapping[field] = int(value)
-    missing = [field for field in service.REQUIRED[upload.kind] if field not in mapping]
-    if missing:
-        upload.mapping = mapping
-        return _show_page(upload, _("Choose a column for each field marked *."), 422)
-    if len(set(mapping.values())) != len(mapping):
-        upload.mapping = mapping
-        return _show_page(upload, _("Each column can hold one field only."), 422)
-    service.begin(upload, mapping, current_user)
+        return _show_page(upload, error=_("This file has already been imported."), status=422)
+    form = mapping_form(upload)
+    if not form.validate_on_submit():
+        return _show_page(upload, form, status=422)
+    service.begin(upload, form.mapping, current_user)
     return redirect(url_for("imports.show", import_id=upload.id))
 
 
@@ -146,20 +133,16 @@ def unmatched():
     Each shows the residents of its commune whose name folds the same (or, with ?q=, whose
     name holds the words typed): one tap records the dose for the right one.
     """
+    waiting = in_scope(current_user, UnmatchedDose).where(UnmatchedDose.resident_id.is_(None))
     rows = db.session.scalars(
-        select(UnmatchedDose)
-        .where(UnmatchedDose.commune_id.in_(communes_in_scope(current_user)),
-               UnmatchedDose.resident_id.is_(None))
-        .order_by(UnmatchedDose.commune_id, UnmatchedDose.full_name, UnmatchedDose.id)
+        waiting.order_by(UnmatchedDose.commune_id, UnmatchedDose.full_name, UnmatchedDose.id)
         .limit(UNMATCHED_ROWS)
     ).all()
-    waiting = db.session.scalar(select(func.count()).select_from(UnmatchedDose).where(
-        UnmatchedDose.commune_id.in_(communes_in_scope(current_user)),
-        UnmatchedDose.resident_id.is_(None)))
+    count = db.session.scalar(select(func.count()).select_from(waiting.subquery()))
     candidates = {row.id: _candidates(row) for row in rows}
     record("dose.unmatched_view", "commune", current_user.unit_id, unit_id=current_user.unit_id)
     db.session.commit()
-    return render("imports/unmatched.html", rows=rows, candidates=candidates, waiting=waiting)
+    return render("imports/unmatched.html", rows=rows, candidates=candidates, waiting=count)
 
 
 def _candidates(row: UnmatchedDose, limit: int = 5) -> list[Resident]:
@@ -179,26 +162,16 @@ def _candidates(row: UnmatchedDose, limit: int = 5) -> list[Resident]:
 @requires(Action.IMPORT_DATA)
 def match(dose_id: int):
     """Record a set-aside dose for the resident chosen; it leaves the list."""
-    row = db.session.get(UnmatchedDose, dose_id)
-    if row is None or not db.session.scalar(communes_in_scope(current_user).where(
-            AdministrativeUnit.id == row.commune_id)):
-        abort(404)
-    resident_id = request.form.get("resident_id", "")
-    if not resident_id.isdigit() or row.resident_id:  # no one chosen, or matched meanwhile
+    row = get_in_scope_or_404(UnmatchedDose, dose_id, current_user)
+    resident_id = id_from(request.form.get("resident_id"))
+    if resident_id is None:  # no one chosen
         return redirect(url_for("imports.unmatched"))
-    resident = get_in_scope_or_404(Resident, int(resident_id), current_user)
-    if resident.hamlet.parent_id != row.commune_id:
+    resident = get_in_scope_or_404(Resident, resident_id, current_user)
+    try:
+        match_unmatched_dose(row, resident, current_user)
+    except AlreadyMatched:  # by someone else meanwhile: it has left the list
+        return redirect(url_for("imports.unmatched"))
+    except ResidentElsewhere:
         abort(404)
-    dose = db.session.scalar(select(Dose).where(Dose.resident_id == resident.id,
-                                                Dose.kind == DoseKind(row.kind)))
-    if dose is None:
-        dose = Dose(resident_id=resident.id, kind=DoseKind(row.kind))
-        db.session.add(dose)
-    dose.vaccine, dose.given_on, dose.source = row.vaccine, row.given_on, RecordSource.PLATFORM
-    dose.place = row.place or dose.place
-    row.resident_id, row.matched_by_id, row.matched_at = resident.id, current_user.id, utcnow()
-    record("dose.match", "resident", resident.id, unit_id=resident.hamlet_id,
-           after={"kind": row.kind, "given_on": row.given_on.isoformat() if row.given_on else None,
-                  "import": row.import_id, "line": row.line})
     db.session.commit()
     return redirect(url_for("imports.unmatched"))

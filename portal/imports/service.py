@@ -128,10 +128,9 @@ def run_import(job: Job, progress: Progress) -> None:
             result = import_doses(table, upload.mapping, upload.commune, upload.id, today, share)
         upload.created, upload.updated = result.created, result.updated
         upload.unchanged, upload.rejected = result.unchanged, len(result.refused)
-        upload.unmatched = getattr(result, "unmatched", 0)
+        upload.unmatched = result.unmatched
         # The report: the refused rows, and for doses those set aside for matching by hand.
-        left = [*result.refused, *getattr(result, "unmatched_rows", [])]
-        left.sort(key=lambda row: row.line)
+        left = result.left_over()
         upload.report = report_xlsx(table, left) if left else None
         upload.state = ImportState.DONE
     except Exception:

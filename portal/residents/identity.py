@@ -32,6 +32,14 @@ def century_and_sex_digit(birth_year: int, female: bool) -> str:
     return str(2 * century_index + (1 if female else 0))
 
 
+def female_from_id_number(id_number: str | None) -> bool | None:
+    """What a CCCD says of its holder's sex, the inverse of century_and_sex_digit: True for a
+    woman (an odd 4th digit), False for a man; None for a CMND, which does not say, or none."""
+    if not id_number or len(id_number) != 12 or not id_number.isdigit():
+        return None
+    return int(id_number[3]) % 2 == 1
+
+
 def clean_id_number(raw: str | None, birth_year: int | None = None,
                     female: bool | None = None) -> str | None:
     """A 12-digit CCCD or a 9-digit CMND, spaces and dots removed; None when left empty."""

@@ -6,6 +6,8 @@ a search within a commune reads one short index range, even with a million resid
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sqlalchemy import delete, func, literal, or_, select
 
 from portal.extensions import db
@@ -24,17 +26,30 @@ COUNT_CAP = 3000
 MAX_WORDS = 6
 
 
-def name_terms(full_name: str) -> set[str]:
+# Names repeat (a ward has a few hundred given names): an import or the demo folds each once.
+@lru_cache(maxsize=1 << 16)
+def name_terms(full_name: str) -> frozenset[str]:
     """The words a name is found by."""
-    return {word[:40] for word in fold(full_name).split()}
+    return frozenset(word[:40] for word in fold(full_name).split())
+
+
+# The columns of resident_search_terms, in the order of search_entries' tuples.
+ENTRY_COLUMNS = ("commune_id", "term", "resident_id")
+
+
+def search_entries(commune_id: int, resident_id: int, full_name: str) -> list[tuple[int, str, int]]:
+    """The rows of the search index that file a resident's name: (commune_id, term,
+    resident_id), one a word, sorted. What index_resident stores, and imports insert in bulk."""
+    return [(commune_id, term, resident_id) for term in sorted(name_terms(full_name))]
 
 
 def index_resident(resident: Resident, commune_id: int) -> None:
     """(Re)file a resident's name words in the search index; call after adding or renaming."""
     db.session.execute(delete(ResidentSearchTerm).where(ResidentSearchTerm.resident_id == resident.id))
     db.session.add_all(
-        ResidentSearchTerm(commune_id=commune_id, term=term, resident_id=resident.id)
-        for term in name_terms(resident.full_name)
+        ResidentSearchTerm(commune_id=commune, term=term, resident_id=resident_id)
+        for commune, term, resident_id in search_entries(commune_id, resident.id,
+                                                         resident.full_name)
     )
 
 
