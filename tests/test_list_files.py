@@ -16,7 +16,7 @@ from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.jobs import runner
 from portal.jobs.models import Job, JobState
-from portal.lists.files import document_of
+from portal.lists.document import document_of
 from portal.lists.models import ComplianceList, ListFile, ListState
 
 REDIS_TEST_URL = "redis://127.0.0.1:6379/15"  # a database of its own, emptied by the tests

@@ -6,7 +6,7 @@ import csv
 import io
 
 from portal.exports import spreadsheet_safe
-from portal.lists.pdf import ListDocument
+from portal.lists.document import ListDocument
 
 # The document is Vietnamese by law whatever the screen's language, as the PDF is.
 COLUMNS = ("STT", "Thôn/Khu vực", "Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD/CMND",
@@ -64,8 +64,7 @@ def xlsx_bytes(document: ListDocument) -> bytes:
             item.alignment = alignment
         return item
 
-    issuer = " ".join(line.strip() for line in document.issuing_body.splitlines() if line.strip())
-    sheet.append([cell(issuer, font=bold)])
+    sheet.append([cell(" ".join(document.issuer_lines), font=bold)])
     sheet.append([cell(f"{document.title} {document.subject}", font=bold)])
     sheet.append([cell(document.place_and_date)])
     if document.draft:
