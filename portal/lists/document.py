@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask_babel import force_locale
@@ -12,6 +13,20 @@ from portal.labels import COMPLIANCE_REASON
 from portal.lists.models import ComplianceList, ListState
 from portal.residents.identity import mask_id_number
 from portal.timeutil import local_time
+
+# The list is an official document, in Vietnamese by law whatever language its reader has
+# chosen for the screens. Its fixed words are written in Vietnamese where it is laid out (here,
+# planning.py's headings and totals, spreadsheets.py's columns, lists/pdf.html) rather than
+# put through the catalogue; what it does take from the catalogue (the reasons, what a visit
+# said) is read inside in_document_language.
+DOCUMENT_LANGUAGE = "vi"
+
+
+@contextmanager
+def in_document_language() -> Iterator[None]:
+    """The translation catalogue in the document's language, for what a list prints or freezes."""
+    with force_locale(DOCUMENT_LANGUAGE):
+        yield
 
 
 @dataclass(frozen=True)
@@ -56,8 +71,8 @@ class ListDocument:
 
 
 def document_of(compliance_list: ComplianceList) -> ListDocument:
-    """The list as the official document prints it, in Vietnamese whatever the screen's language."""
-    with force_locale("vi"):
+    """The list as the official document prints it, in its language whatever the screen's."""
+    with in_document_language():
         return _document(compliance_list)
 
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from portal.lists.document import ListDocument, ListRow
+from portal.lists.document import DOCUMENT_LANGUAGE, ListDocument, ListRow
 from portal.lists.fonts import FONT_DIR, FONT_FAMILY, check_fonts, font_faces_css
 from portal.lists.planning import LAYOUT, MAX_WORKERS, PAGES_PER_PART, Part, balanced_parts
 
@@ -245,14 +245,14 @@ def _process_context():
 
 
 def _finished(document: ListDocument, writer: PdfWriter) -> bytes:
-    """The merged parts as one file in Vietnamese, keeping the fonts they share once."""
+    """The merged parts as one file in the document's language, keeping shared fonts once."""
     from pypdf.generic import NameObject, TextStringObject
 
     # Each part embeds the same font files; a pass keeps one of each identical object, and
     # the next can then merge what pointed to them: file, descriptor, CID font, font.
     for _ in range(4):
         writer.compress_identical_objects()
-    writer.root_object[NameObject("/Lang")] = TextStringObject("vi")
+    writer.root_object[NameObject("/Lang")] = TextStringObject(DOCUMENT_LANGUAGE)
     # No dates and no random file identifier: the approved list is the same file every time.
     writer.add_metadata({
         "/Title": f"{document.title} {document.subject}",

@@ -27,8 +27,7 @@ MAX_WORKERS = 2
 PAGE_SLACK_PT = 6.0
 PT_PER_MM = 72 / 25.4
 
-# The document is Vietnamese by law whatever language the user reads the portal in: its fixed
-# words live here and in the template rather than in the translation catalogue.
+# In the document's language (see document.DOCUMENT_LANGUAGE), as the totals below are.
 HEADERS = (
     ("STT", 13),  # room for "10000" on one line
     ("Họ và tên", 42),

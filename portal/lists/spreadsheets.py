@@ -8,7 +8,7 @@ import io
 from portal.exports import spreadsheet_safe
 from portal.lists.document import ListDocument
 
-# The document is Vietnamese by law whatever the screen's language, as the PDF is.
+# In the document's language (see document.DOCUMENT_LANGUAGE), as the PDF's are.
 COLUMNS = ("STT", "Thôn/Khu vực", "Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD/CMND",
            "Địa chỉ", "Số mũi đã tiêm", "Lý do", "Ghi chú")
 WIDTHS = (6, 16, 26, 12, 9, 16, 34, 9, 26, 40)
