@@ -327,3 +327,19 @@ def test_the_next_version_is_signed_by_the_last_versions_signer_unless_changed(a
     page = client.get("/lists/preview").get_data(as_text=True)
     assert 'name="signer_name" value="Lê Văn Thành"' in page
     assert 'name="signer_title" value="KT. Chủ tịch"' in page
+
+
+def test_the_preview_offers_the_default_signer_and_the_document_falls_back_to_it(
+        app, client, world):
+    client.login("commune_lead")
+    page = client.get("/lists/preview").get_data(as_text=True)
+    assert 'name="signer_title" value="KT. CHỦ TỊCH"' in page
+    assert 'name="signer_name" value=""' in page
+    list_id = _list_id(client.post_form("/lists/submit", {"signer_title": "  "}))
+    with app.app_context():
+        compliance_list = db.session.get(ComplianceList, list_id)
+        assert compliance_list.signer_title is None
+        document = document_of(compliance_list)
+    # No title given: the list is signed as the preview offers, for the chair by a vice-chair.
+    assert document.signer_caption == ["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]
+    assert document.signer_name == ""

@@ -29,6 +29,11 @@ def in_document_language() -> Iterator[None]:
         yield
 
 
+# Who signs a list when the lead names no one else: a vice-chair for the chair, "KT. CHỦ TỊCH"
+# over "PHÓ CHỦ TỊCH" (Decree 30/2020, Appendix I), the signing block of the product's design.
+DEFAULT_SIGNER_TITLE = "KT. CHỦ TỊCH"
+
+
 @dataclass(frozen=True)
 class ListRow:
     """One resident on the list, as it is printed."""
@@ -93,7 +98,7 @@ def _document(compliance_list: ComplianceList) -> ListDocument:
         subject=(f"Người trong diện chưa được tiêm, đợt {_lower_first(campaign.name)}, "
                  f"trên địa bàn {_lower_first(commune.name)}"),
         rows=_rows(compliance_list),
-        signer_caption=["TM. ỦY BAN NHÂN DÂN", *_signer_title(compliance_list.signer_title)],
+        signer_caption=signer_caption(compliance_list.signer_title),
         signer_name=compliance_list.signer_name or "",
         recipients=recipients,
         draft=not is_final(compliance_list),
@@ -129,13 +134,26 @@ def _rows(compliance_list: ComplianceList) -> list[ListRow]:
     return [row for rows in groups.values() for row in rows]
 
 
-def _signer_title(title: str | None) -> list[str]:
-    """"KT. CHỦ TỊCH" signs as a vice-chair: KT. CHỦ TỊCH over PHÓ CHỦ TỊCH (Decree 30)."""
-    lines = [line.strip().upper() for line in (title or "CHỦ TỊCH").replace("/", "\n").splitlines()
+def proposed_signer(versions: Sequence[ComplianceList]) -> tuple[str, str]:
+    """The title and name offered for the next version (versions newest first): the last
+    version's signer, or DEFAULT_SIGNER_TITLE and no name."""
+    last = versions[0] if versions else None
+    return ((last and last.signer_title) or DEFAULT_SIGNER_TITLE,
+            (last and last.signer_name) or "")
+
+
+def signer_caption(title: str | None) -> list[str]:
+    """The lines above the signature for a signer title, DEFAULT_SIGNER_TITLE when none.
+
+    "KT. CHỦ TỊCH" signs as a vice-chair: KT. CHỦ TỊCH over PHÓ CHỦ TỊCH (Decree 30); a title
+    of several lines is written with "/" or line breaks.
+    """
+    lines = [line.strip().upper()
+             for line in (title or DEFAULT_SIGNER_TITLE).replace("/", "\n").splitlines()
              if line.strip()]
     if len(lines) == 1 and lines[0].startswith("KT. "):
         lines.append("PHÓ " + lines[0][4:])
-    return lines
+    return ["TM. ỦY BAN NHÂN DÂN", *lines]
 
 
 def _approved_note(compliance_list: ComplianceList) -> str | None:

@@ -16,6 +16,7 @@ from portal.ids import id_from
 from portal.campaigns.models import Campaign
 from portal.lists import files
 from portal.lists.compliance import compile_list, counts_by_hamlet, counts_by_reason
+from portal.lists.document import proposed_signer
 from portal.lists.models import ComplianceList, ComplianceListRow, ListFile, ListState
 from portal.lists.workflow import TransitionRefused, approve, send_back, submit, versions
 from portal.campaigns.active import active_campaign
@@ -42,10 +43,11 @@ def _preview_page(error: str | None = None, status: int = 200):
     entries = compile_list(campaign, commune, today_local())
     record("list.preview", "commune", commune.id, unit_id=commune.id)  # names and reasons shown
     db.session.commit()
+    earlier = versions(campaign, commune)
     return render("lists/preview.html", status=status, campaign=campaign, commune=commune,
                   entries=entries[:PREVIEW_ROWS], total=len(entries),
                   by_reason=counts_by_reason(entries), by_hamlet=counts_by_hamlet(entries),
-                  versions=versions(campaign, commune), error=error)
+                  versions=earlier, signer=proposed_signer(earlier), error=error)
 
 
 @bp.route("/lists/preview")
