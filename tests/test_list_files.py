@@ -343,3 +343,31 @@ def test_the_preview_offers_the_default_signer_and_the_document_falls_back_to_it
     # No title given: the list is signed as the preview offers, for the chair by a vice-chair.
     assert document.signer_caption == ["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]
     assert document.signer_name == ""
+
+
+def test_every_format_of_the_table_is_rendered_offered_and_served(app, client, world):
+    from flask_babel import force_locale
+
+    from portal.labels import JOB_STAGE
+    from portal.lists.files import FORMATS
+
+    list_id = _submitted(client)
+    _approve(client, list_id)
+    _wait(app, _files_job(app, list_id))
+    client.login("clerk")
+    page = client.get(f"/lists/{list_id}").get_data(as_text=True)
+    listed = client.get("/lists").get_data(as_text=True)
+    with app.test_request_context(), force_locale("vi"):
+        labels = {fmt.name: str(fmt.label) for fmt in FORMATS}
+    for fmt in FORMATS:
+        link = f"/lists/{list_id}/download/{fmt.name}"
+        assert link in page and link in listed, fmt.name
+        assert labels[fmt.name] in page
+        answer = client.get(link)
+        assert answer.status_code == 200 and answer.mimetype == fmt.media_type.split(";")[0]
+        assert fmt.name in JOB_STAGE  # the progress bar names each format's step
+    assert "Chuẩn bị tệp PDF, Excel và CSV" not in page  # nothing is missing
+    assert client.get(f"/lists/{list_id}/download/docx").status_code == 404
+    with app.app_context():
+        stored = db.session.scalars(select(ListFile.format).where(ListFile.list_id == list_id))
+        assert sorted(stored) == sorted(fmt.name for fmt in FORMATS)

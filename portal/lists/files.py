@@ -11,9 +11,12 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -21,17 +24,50 @@ from portal.extensions import db
 from portal.jobs.models import Job
 from portal.jobs.runner import Progress, active, handler, start
 from portal.lists import spreadsheets
-from portal.lists.document import document_of, is_final
+from portal.lists.document import ListDocument, document_of, is_final
 from portal.lists.models import ComplianceList, ListFile
 from portal.lists.pdf import render_pdf
 
-FORMATS = ("pdf", "xlsx", "csv")
-MEDIA_TYPES = {
-    "pdf": "application/pdf",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
-}
 JOB_KIND = "list_files"
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    """A kind of file a list is given in."""
+
+    name: str  # the file's extension, and its name in URLs and in list_files.format
+    label: str  # on screen (a lazy string)
+    media_type: str
+    render: Callable[[ListDocument, Callable[[float], None]], bytes]  # progress hears 0 to 1
+    share: int  # of the job's progress bar, in %
+
+
+def _pdf(document: ListDocument, progress: Callable[[float], None]) -> bytes:
+    return render_pdf(document, progress=progress)
+
+
+def _xlsx(document: ListDocument, progress: Callable[[float], None]) -> bytes:
+    return spreadsheets.xlsx_bytes(document)
+
+
+def _csv(document: ListDocument, progress: Callable[[float], None]) -> bytes:
+    return spreadsheets.csv_bytes(document)
+
+
+# Every format a list is rendered, stored, offered and served in, in the order of all four.
+# The PDF is nearly all of the work: it gets 5-90 % of the bar, the spreadsheets the rest.
+FORMATS = (
+    FileFormat("pdf", _l("PDF (to sign and file)"), "application/pdf", _pdf, 85),
+    FileFormat("xlsx", _l("Excel"),
+               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _xlsx, 7),
+    FileFormat("csv", _l("CSV"), "text/csv; charset=utf-8", _csv, 3),
+)
+FORMAT = {file_format.name: file_format for file_format in FORMATS}
+
+
+def missing(stored: dict[str, ListFile]) -> list[FileFormat]:
+    """The formats absent from `stored` (the files of an edition by format, as stored_files)."""
+    return [file_format for file_format in FORMATS if file_format.name not in stored]
 
 
 def stored_files(compliance_list: ComplianceList) -> dict[str, ListFile]:
@@ -72,7 +108,7 @@ def local_copy(stored: ListFile) -> Path:
 
 def prepare(compliance_list: ComplianceList, user) -> Job | None:
     """Start rendering the files the list still lacks; None when every one is stored."""
-    if len(stored_files(compliance_list)) == len(FORMATS):
+    if not missing(stored_files(compliance_list)):
         return None
     return start(JOB_KIND, subject_type="list", subject_id=compliance_list.id,
                  unit_id=compliance_list.commune_id, user=user)
@@ -97,27 +133,19 @@ def render_files(job: Job, progress: Progress) -> None:
     compliance_list = db.session.get(ComplianceList, job.subject_id)
     progress(2, "reading")
     final = is_final(compliance_list)
-    todo = [fmt for fmt in FORMATS if fmt not in stored_files(compliance_list)]
+    todo = missing(stored_files(compliance_list))
     document = document_of(compliance_list)
     list_id = compliance_list.id
     db.session.rollback()  # no transaction held open while rendering
-    renderers = {
-        "pdf": lambda: render_pdf(
-            document, progress=lambda share: progress(5 + 85 * share, "pdf")),
-        "xlsx": lambda: spreadsheets.xlsx_bytes(document),
-        "csv": lambda: spreadsheets.csv_bytes(document),
-    }
-    # The PDF is nearly all of the work: it gets 5-90 %, the spreadsheets share the rest.
-    share = {"pdf": 85, "xlsx": 7, "csv": 3}
     done = 5
     for fmt in todo:
-        progress(done, fmt)
-        content = renderers[fmt]()
-        db.session.add(ListFile(list_id=list_id, format=fmt, final=final,
+        progress(done, fmt.name)
+        content = fmt.render(document, lambda part: progress(done + fmt.share * part, fmt.name))
+        db.session.add(ListFile(list_id=list_id, format=fmt.name, final=final,
                                 sha256=hashlib.sha256(content).hexdigest(), size=len(content),
                                 content=content, created_by_id=job.created_by_id))
         try:
             db.session.commit()
         except IntegrityError:  # another job stored it meanwhile: theirs is kept
             db.session.rollback()
-        done += share[fmt]
+        done += fmt.share

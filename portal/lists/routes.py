@@ -115,7 +115,7 @@ def index():
         AdministrativeUnit.id.in_(communes_in_scope(current_user))
     ).order_by(AdministrativeUnit.name)).all()
     return render("lists/index.html", block="rows", lists=found, ready=ready, sizes=sizes,
-                  states=list(ListState),
+                  formats=files.FORMATS, states=list(ListState),
                   campaigns=campaigns, communes=communes,
                   chosen={"state": state, "campaign": campaign_id, "commune": commune_id,
                           "since": since, "until": until})
@@ -174,7 +174,8 @@ def _show_page(compliance_list: ComplianceList, error: str | None = None, status
 def _files_context(compliance_list: ComplianceList) -> dict:
     if not can(current_user, Action.DOWNLOAD_LISTS):
         return {"ready": None, "job": None, "final": None}
-    return {"ready": files.stored_files(compliance_list),
+    ready = files.stored_files(compliance_list)
+    return {"ready": ready, "formats": files.FORMATS, "missing": files.missing(ready),
             "job": files.job_under_way(compliance_list), "final": files.is_final(compliance_list)}
 
 
@@ -198,7 +199,7 @@ def prepare_files(list_id: int):
     return redirect(url_for("lists.show", list_id=list_id, _anchor="files"))
 
 
-@bp.route("/lists/<int:list_id>/download/<any(pdf, xlsx, csv):file_format>")
+@bp.route(f"/lists/<int:list_id>/download/<any({', '.join(files.FORMAT)}):file_format>")
 @requires(Action.DOWNLOAD_LISTS)
 def download(list_id: int, file_format: str):
     """The stored file, the same bytes every time; 404 with a way on if not rendered yet."""
@@ -211,7 +212,7 @@ def download(list_id: int, file_format: str):
            after={"format": file_format, "sha256": stored.sha256, "final": stored.final})
     db.session.commit()
     name = files.file_name(compliance_list, file_format)
-    return Response(content, mimetype=files.MEDIA_TYPES[file_format], headers={
+    return Response(content, mimetype=files.FORMAT[file_format].media_type, headers={
         "Content-Disposition": f'attachment; filename="{name}"',
         "ETag": f'"{stored.sha256}"',
         # Personal data: no cache keeps a copy (the security headers' default, said here too).
