@@ -212,7 +212,7 @@ def download(list_id: int, file_format: str):
            after={"format": file_format, "sha256": stored.sha256, "final": stored.final})
     db.session.commit()
     name = files.file_name(compliance_list, file_format)
-    return Response(content, mimetype=files.FORMAT[file_format].media_type, headers={
+    return Response(content, content_type=files.FORMAT[file_format].media_type, headers={
         "Content-Disposition": f'attachment; filename="{name}"',
         "ETag": f'"{stored.sha256}"',
         # Personal data: no cache keeps a copy (the security headers' default, said here too).
