@@ -371,3 +371,19 @@ def test_every_format_of_the_table_is_rendered_offered_and_served(app, client, w
     with app.app_context():
         stored = db.session.scalars(select(ListFile.format).where(ListFile.list_id == list_id))
         assert sorted(stored) == sorted(fmt.name for fmt in FORMATS)
+
+
+def test_the_files_url_answers_a_page_to_a_browser_and_the_section_to_htmx(app, client, world):
+    list_id = _submitted(client)
+    client.login("commune_lead")
+    page = client.get(f"/lists/{list_id}/files")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and body.lstrip().startswith("<!doctype html>")
+    assert 'id="files"' in body and "Chuẩn bị tệp PDF, Excel và CSV" in body
+    assert f'href="/lists/{list_id}"' in body and "Về danh sách" in body
+    assert "HX-Request" in page.headers["Vary"]
+    fragment = client.get(f"/lists/{list_id}/files", headers={"HX-Request": "true"})
+    text = fragment.get_data(as_text=True)
+    assert fragment.status_code == 200 and "<html" not in text
+    assert text.lstrip().startswith('<section class="card files" id="files">')
+    assert text.rstrip().endswith("</section>")

@@ -182,9 +182,10 @@ def _files_context(compliance_list: ComplianceList) -> dict:
 @bp.route("/lists/<int:list_id>/files")
 @requires(Action.DOWNLOAD_LISTS)
 def list_files(list_id: int):
-    """The list's download links, or the progress of their rendering (an HTMX fragment)."""
+    """The list's download links, or the progress of their rendering: a page of their own,
+    or for HTMX the section alone."""
     compliance_list = get_in_scope_or_404(ComplianceList, list_id, current_user)
-    return render("lists/_files.html", block="files", lst=compliance_list,
+    return render("lists/files.html", block="files", lst=compliance_list,
                   **_files_context(compliance_list))
 
 
