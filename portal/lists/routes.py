@@ -17,6 +17,7 @@ from portal.campaigns.models import Campaign
 from portal.lists import files
 from portal.lists.compliance import compile_list, counts_by_hamlet, counts_by_reason
 from portal.lists.document import proposed_signer
+from portal.lists.forms import ApproveForm, ReturnForm, SubmitListForm
 from portal.lists.models import ComplianceList, ComplianceListRow, ListFile, ListState
 from portal.lists.workflow import TransitionRefused, approve, send_back, submit, versions
 from portal.campaigns.active import active_campaign
@@ -37,17 +38,21 @@ def _campaign_or_404():
     return campaign
 
 
-def _preview_page(error: str | None = None, status: int = 200):
+def _preview_page(form: SubmitListForm | None = None, error: str | None = None,
+                  status: int = 200):
     campaign = _campaign_or_404()
     commune = current_user.unit
     entries = compile_list(campaign, commune, today_local())
     record("list.preview", "commune", commune.id, unit_id=commune.id)  # names and reasons shown
     db.session.commit()
     earlier = versions(campaign, commune)
+    if form is None:
+        title, name = proposed_signer(earlier)
+        form = SubmitListForm(formdata=None, signer_title=title, signer_name=name)
     return render("lists/preview.html", status=status, campaign=campaign, commune=commune,
                   entries=entries[:PREVIEW_ROWS], total=len(entries),
                   by_reason=counts_by_reason(entries), by_hamlet=counts_by_hamlet(entries),
-                  versions=earlier, signer=proposed_signer(earlier), error=error)
+                  versions=earlier, form=form, error=error)
 
 
 @bp.route("/lists/preview")
@@ -62,13 +67,16 @@ def preview():
 def submit_list():
     """Freeze today's list as the next version and send it to the district."""
     campaign = _campaign_or_404()
+    form = SubmitListForm()
+    if not form.validate_on_submit():
+        return _preview_page(form, status=422)
     try:
         submitted = submit(current_user, campaign, current_user.unit, today_local(),
-                           signer_title=request.form.get("signer_title", "").strip()[:80] or None,
-                           signer_name=request.form.get("signer_name", "").strip()[:120] or None)
+                           signer_title=form.signer_title.data or None,
+                           signer_name=form.signer_name.data or None)
     except TransitionRefused as refused:
         db.session.rollback()
-        return _preview_page(error=str(refused), status=422)
+        return _preview_page(form, error=str(refused), status=422)
     db.session.commit()
     return redirect(url_for("lists.show", list_id=submitted.id))
 
@@ -148,7 +156,9 @@ def show(list_id: int):
     return _show_page(get_in_scope_or_404(ComplianceList, list_id, current_user))
 
 
-def _show_page(compliance_list: ComplianceList, error: str | None = None, status: int = 200):
+def _show_page(compliance_list: ComplianceList, *, approve_form: ApproveForm | None = None,
+               return_form: ReturnForm | None = None, error: str | None = None,
+               status: int = 200):
     record("list.view", "list", compliance_list.id, unit_id=compliance_list.commune_id)
     db.session.commit()
     timeline = db.session.scalars(
@@ -168,6 +178,8 @@ def _show_page(compliance_list: ComplianceList, error: str | None = None, status
                   by_reason=reasons, by_hamlet=hamlets, error=error,
                   can_review=can(current_user, Action.REVIEW_LIST)
                   and compliance_list.state is ListState.SUBMITTED,
+                  approve_form=approve_form or ApproveForm(formdata=None),
+                  return_form=return_form or ReturnForm(formdata=None),
                   **_files_context(compliance_list))
 
 
@@ -225,11 +237,14 @@ def download(list_id: int, file_format: str):
 @requires(Action.REVIEW_LIST)
 def approve_list(list_id: int):
     compliance_list = get_in_scope_or_404(ComplianceList, list_id, current_user)
+    form = ApproveForm()
+    if not form.validate_on_submit():
+        return _show_page(compliance_list, approve_form=form, status=422)
     try:
-        approve(current_user, compliance_list, request.form.get("comment", "").strip()[:1000])
+        approve(current_user, compliance_list, form.comment.data)
     except TransitionRefused as refused:
         db.session.rollback()
-        return _show_page(compliance_list, error=str(refused), status=422)
+        return _show_page(compliance_list, approve_form=form, error=str(refused), status=422)
     db.session.commit()
     files.prepare(compliance_list, current_user)  # the clerk finds the approved files ready
     return redirect(url_for("lists.show", list_id=compliance_list.id))
@@ -239,10 +254,13 @@ def approve_list(list_id: int):
 @requires(Action.REVIEW_LIST)
 def return_list(list_id: int):
     compliance_list = get_in_scope_or_404(ComplianceList, list_id, current_user)
+    form = ReturnForm()
+    if not form.validate_on_submit():
+        return _show_page(compliance_list, return_form=form, status=422)
     try:
-        send_back(current_user, compliance_list, request.form.get("comment", "")[:1000])
+        send_back(current_user, compliance_list, form.comment.data)
     except TransitionRefused as refused:
         db.session.rollback()
-        return _show_page(compliance_list, error=str(refused), status=422)
+        return _show_page(compliance_list, return_form=form, error=str(refused), status=422)
     db.session.commit()
     return redirect(url_for("lists.show", list_id=compliance_list.id))
