@@ -77,6 +77,18 @@ def stored_files(compliance_list: ComplianceList) -> dict[str, ListFile]:
     return {file.format: file for file in found}
 
 
+def stored_files_of(lists: list[ComplianceList]) -> dict[int, dict[str, ListFile]]:
+    """stored_files of each list, by list id, in one query; lists with none are left out."""
+    final = {item.id: is_final(item) for item in lists}
+    ready: dict[int, dict[str, ListFile]] = {}
+    if not final:
+        return ready
+    for stored in db.session.scalars(select(ListFile).where(ListFile.list_id.in_(final))):
+        if stored.final == final[stored.list_id]:
+            ready.setdefault(stored.list_id, {})[stored.format] = stored
+    return ready
+
+
 def stored_file(compliance_list: ComplianceList, file_format: str) -> ListFile | None:
     """One stored file of the list's current edition (its bytes not loaded: see local_copy)."""
     return db.session.scalar(select(ListFile).where(

@@ -2,29 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, abort, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.access import Action, can, requires
 from portal.audit.log import record
 from portal.audit.models import AuditEvent
+from portal.campaigns.active import active_campaign
 from portal.extensions import db
-from portal.ids import id_from
-from portal.campaigns.models import Campaign
 from portal.lists import files
+from portal.lists.browse import campaigns_with_lists, communes_of, find_lists
 from portal.lists.compliance import compile_list, counts_by_hamlet, counts_by_reason
 from portal.lists.document import proposed_signer
-from portal.lists.forms import ApproveForm, ReturnForm, SubmitListForm
-from portal.lists.models import ComplianceList, ComplianceListRow, ListFile, ListState
+from portal.lists.forms import ApproveForm, ListFilterForm, ReturnForm, SubmitListForm
+from portal.lists.models import ComplianceList, ListState
 from portal.lists.workflow import TransitionRefused, approve, send_back, submit, versions
-from portal.campaigns.active import active_campaign
 from portal.rendering import render
-from portal.scope import communes_in_scope, get_in_scope_or_404, lists_in_scope
-from portal.timeutil import day_range, today_local
-from portal.units.models import AdministrativeUnit
+from portal.scope import get_in_scope_or_404
+from portal.timeutil import today_local
 
 bp = Blueprint("lists", __name__)
 
@@ -89,64 +85,12 @@ def index():
     Filtered by state, campaign, commune and date (the day it was approved, or submitted if
     it has not been); a clerk, who sees approved lists only, downloads their files from here.
     """
-    args = request.args
-    statement = lists_in_scope(current_user)
-    state = args.get("state", "")
-    if state in {s.value for s in ListState}:
-        statement = statement.where(ComplianceList.state == ListState(state))
-    campaign_id = id_from(args.get("campaign"))
-    if campaign_id:
-        statement = statement.where(ComplianceList.campaign_id == campaign_id)
-    commune_id = id_from(args.get("commune"))
-    if commune_id:
-        statement = statement.where(ComplianceList.commune_id == commune_id)
-    day = ComplianceList.dated_at
-    since, until = _day(args.get("since")), _day(args.get("until"))
-    start, end = day_range(since, until)
-    if start:
-        statement = statement.where(day >= start)
-    if end:
-        statement = statement.where(day < end)
-    found = db.session.scalars(statement.order_by(
-        (ComplianceList.state != ListState.SUBMITTED), day.desc(), ComplianceList.id.desc()
-    ).limit(200)).all()
-    ready = _ready_files(found) if can(current_user, Action.DOWNLOAD_LISTS) else {}
-    sizes = dict(db.session.execute(
-        select(ComplianceListRow.list_id, func.count()).where(
-            ComplianceListRow.list_id.in_([item.id for item in found])
-        ).group_by(ComplianceListRow.list_id)
-    ).all()) if found else {}
-    in_scope = lists_in_scope(current_user).subquery()
-    campaigns = db.session.scalars(select(Campaign).where(
-        Campaign.id.in_(select(in_scope.c.campaign_id))).order_by(Campaign.starts_on.desc())).all()
-    communes = db.session.scalars(select(AdministrativeUnit).where(
-        AdministrativeUnit.id.in_(communes_in_scope(current_user))
-    ).order_by(AdministrativeUnit.name)).all()
-    return render("lists/index.html", block="rows", lists=found, ready=ready, sizes=sizes,
-                  formats=files.FORMATS, states=list(ListState),
-                  campaigns=campaigns, communes=communes,
-                  chosen={"state": state, "campaign": campaign_id, "commune": commune_id,
-                          "since": since, "until": until})
-
-
-def _day(value: str | None) -> date | None:
-    """A date from a filter (yyyy-mm-dd, as a date input sends it); anything else is no filter."""
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def _ready_files(lists: list[ComplianceList]) -> dict[int, dict[str, ListFile]]:
-    """For each list, its stored files of the current edition, by format."""
-    if not lists:
-        return {}
-    final = {item.id: files.is_final(item) for item in lists}
-    ready: dict[int, dict[str, ListFile]] = {}
-    for stored in db.session.scalars(select(ListFile).where(ListFile.list_id.in_(final))):
-        if stored.final == final[stored.list_id]:
-            ready.setdefault(stored.list_id, {})[stored.format] = stored
-    return ready
+    form = ListFilterForm(request.args)
+    communes = communes_of(current_user)
+    form.offer(campaigns_with_lists(current_user), communes)
+    found = find_lists(current_user, form.filters)
+    return render("lists/index.html", block="rows", form=form, found=found,
+                  formats=files.FORMATS, choose_commune=len(communes) > 1)
 
 
 @bp.route("/lists/<int:list_id>")
