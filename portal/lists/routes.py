@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.lists import files
 from portal.lists.browse import campaigns_with_lists, communes_of, find_lists
 from portal.lists.compliance import compile_list, counts_by_hamlet, counts_by_reason
-from portal.lists.document import proposed_signer
+from portal.lists.document import is_final, proposed_signer
 from portal.lists.forms import ApproveForm, ListFilterForm, ReturnForm, SubmitListForm
 from portal.lists.models import ComplianceList, ListState
 from portal.lists.workflow import TransitionRefused, approve, send_back, submit, versions
@@ -132,7 +132,7 @@ def _files_context(compliance_list: ComplianceList) -> dict:
         return {"ready": None, "job": None, "final": None}
     ready = files.stored_files(compliance_list)
     return {"ready": ready, "formats": files.FORMATS, "missing": files.missing(ready),
-            "job": files.job_under_way(compliance_list), "final": files.is_final(compliance_list)}
+            "job": files.job_under_way(compliance_list), "final": is_final(compliance_list)}
 
 
 @bp.route("/lists/<int:list_id>/files")
