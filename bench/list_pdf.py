@@ -41,7 +41,7 @@ def title(settings: Settings) -> str:
 def sample_document(rows: int, *, seed: int = 2022, hamlets: int = 12):
     """A ward's list of `rows` residents over `hamlets` hamlets, the same for a given seed."""
     from portal.demo.names import FAMILY_NAMES, GIVEN_NAMES, MIDDLE_NAMES, STREETS
-    from portal.lists.pdf import ListDocument, ListRow
+    from portal.lists.document import ListDocument, ListRow
 
     chance = random.Random(seed)
 
@@ -89,11 +89,13 @@ def render_naive(document) -> bytes:
     from weasyprint.text.fonts import FontConfiguration
 
     from portal.lists import pdf
+    from portal.lists.fonts import font_faces_css
+    from portal.lists.planning import Part, entries_of
 
     document = pdf._normalised(document)
-    everything = pdf.Part(entries=pdf.entries_of(document), first=True, last=True)
+    everything = Part(entries=entries_of(document), first=True, last=True)
     font_config = FontConfiguration()
-    fonts = CSS(string=pdf._font_faces_css(), font_config=font_config)
+    fonts = CSS(string=font_faces_css(), font_config=font_config)
     html = pdf.part_html(document, everything, inline_marks=True)
     return HTML(string=html).write_pdf(stylesheets=[fonts], font_config=font_config)
 

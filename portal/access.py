@@ -24,6 +24,7 @@ class Action(enum.StrEnum):
     PREPARE_LIST = "prepare_list"  # preview and submit the commune's list
     REVIEW_LIST = "review_list"  # approve or return
     VIEW_LISTS = "view_lists"
+    VIEW_UNAPPROVED_LISTS = "view_unapproved_lists"  # lists before approval, as well as after
     DOWNLOAD_LISTS = "download_lists"
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT = "view_audit"
@@ -39,17 +40,17 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     }),
     Role.COMMUNE_LEAD: frozenset({
         A.VIEW_HOME, A.WALK, A.SEARCH_RESIDENTS, A.VIEW_HEALTH_DETAILS, A.RECORD_VISIT,
-        A.ADD_RESIDENT, A.VIEW_FOLLOW_UP, A.PREPARE_LIST, A.VIEW_LISTS, A.DOWNLOAD_LISTS,
-        A.MANAGE_USERS, A.IMPORT_DATA,
+        A.ADD_RESIDENT, A.VIEW_FOLLOW_UP, A.PREPARE_LIST, A.VIEW_LISTS, A.VIEW_UNAPPROVED_LISTS,
+        A.DOWNLOAD_LISTS, A.MANAGE_USERS, A.IMPORT_DATA,
     }),
     Role.DISTRICT_OFFICER: frozenset({
         A.VIEW_HOME, A.SEARCH_RESIDENTS, A.VIEW_HEALTH_DETAILS, A.VIEW_FOLLOW_UP,
-        A.REVIEW_LIST, A.VIEW_LISTS, A.DOWNLOAD_LISTS, A.VIEW_AUDIT,
+        A.REVIEW_LIST, A.VIEW_LISTS, A.VIEW_UNAPPROVED_LISTS, A.DOWNLOAD_LISTS, A.VIEW_AUDIT,
     }),
     Role.CLERK: frozenset({A.VIEW_HOME, A.VIEW_LISTS, A.DOWNLOAD_LISTS}),
     Role.ADMIN: frozenset({
         A.VIEW_HOME, A.SEARCH_RESIDENTS, A.MANAGE_USERS, A.VIEW_AUDIT, A.IMPORT_DATA,
-        A.MANAGE_CAMPAIGNS, A.VIEW_LISTS,
+        A.MANAGE_CAMPAIGNS, A.VIEW_LISTS, A.VIEW_UNAPPROVED_LISTS,
     }),
 }
 

@@ -177,8 +177,6 @@ IMPORT_KIND = {"residents": _l("Residents (population register)"),
 IMPORT_STATE = {"uploaded": _l("Columns to map"), "running": _l("Importing"),
                 "done": _l("Imported"), "failed": _l("Failed")}
 
-FILE_FORMAT = {"pdf": _l("PDF (to sign and file)"), "xlsx": _l("Excel"), "csv": _l("CSV")}
-
 
 def register(app) -> None:
     """Make the label maps available to every template."""
@@ -186,6 +184,6 @@ def register(app) -> None:
         ROLE_LABEL=ROLE, LEVEL_LABEL=LEVEL, DOSE_LABEL=DOSE, DOSE_SHORT_LABEL=DOSE_SHORT, OUTCOME_LABEL=OUTCOME, REFUSAL_LABEL=REFUSAL_REASON, CATEGORY_LABEL=SCREENING_CATEGORY,
         STANDING_LABEL=STANDING, FOLLOW_UP_LABEL=FOLLOW_UP, AUDIT_ACTION_LABEL=AUDIT_ACTION,
         REASON_LABEL=COMPLIANCE_REASON, LIST_STATE_LABEL=LIST_STATE, JOB_STAGE_LABEL=JOB_STAGE,
-        FILE_FORMAT_LABEL=FILE_FORMAT, IMPORT_FIELD_LABEL=IMPORT_FIELD, IMPORT_KIND_LABEL=IMPORT_KIND,
+        IMPORT_FIELD_LABEL=IMPORT_FIELD, IMPORT_KIND_LABEL=IMPORT_KIND,
         IMPORT_STATE_LABEL=IMPORT_STATE,
     )

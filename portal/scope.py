@@ -20,7 +20,8 @@ from sqlalchemy import ColumnElement, Select, and_, inspect, or_, select
 from portal.extensions import db
 from portal.ids import is_id
 from portal.units.tree import (
-    communes_within, hamlets_within, parents_among, unit_among, units_among, units_within,
+    communes_within, hamlets_within, parents_among, unit_among, units_among, units_of,
+    units_within,
 )
 
 
@@ -41,6 +42,11 @@ def communes_in_scope(user) -> Select:
     if user.hamlets:
         return parents_among(h.id for h in user.hamlets)
     return communes_within(user.unit)
+
+
+def communes_of(user) -> list:
+    """The communes the user works in, by name: what a screen offers to choose from."""
+    return units_of(communes_in_scope(user))
 
 
 class Within(enum.Enum):

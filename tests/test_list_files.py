@@ -16,7 +16,7 @@ from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.jobs import runner
 from portal.jobs.models import Job, JobState
-from portal.lists.files import document_of
+from portal.lists.document import document_of
 from portal.lists.models import ComplianceList, ListFile, ListState
 
 REDIS_TEST_URL = "redis://127.0.0.1:6379/15"  # a database of its own, emptied by the tests
@@ -327,3 +327,63 @@ def test_the_next_version_is_signed_by_the_last_versions_signer_unless_changed(a
     page = client.get("/lists/preview").get_data(as_text=True)
     assert 'name="signer_name" value="Lê Văn Thành"' in page
     assert 'name="signer_title" value="KT. Chủ tịch"' in page
+
+
+def test_the_preview_offers_the_default_signer_and_the_document_falls_back_to_it(
+        app, client, world):
+    client.login("commune_lead")
+    page = client.get("/lists/preview").get_data(as_text=True)
+    assert 'name="signer_title" value="KT. CHỦ TỊCH"' in page
+    assert 'name="signer_name" value=""' in page
+    list_id = _list_id(client.post_form("/lists/submit", {"signer_title": "  "}))
+    with app.app_context():
+        compliance_list = db.session.get(ComplianceList, list_id)
+        assert compliance_list.signer_title is None
+        document = document_of(compliance_list)
+    # No title given: the list is signed as the preview offers, for the chair by a vice-chair.
+    assert document.signer_caption == ["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]
+    assert document.signer_name == ""
+
+
+def test_every_format_of_the_table_is_rendered_offered_and_served(app, client, world):
+    from flask_babel import force_locale
+
+    from portal.labels import JOB_STAGE
+    from portal.lists.files import FORMATS
+
+    list_id = _submitted(client)
+    _approve(client, list_id)
+    _wait(app, _files_job(app, list_id))
+    client.login("clerk")
+    page = client.get(f"/lists/{list_id}").get_data(as_text=True)
+    listed = client.get("/lists").get_data(as_text=True)
+    with app.test_request_context(), force_locale("vi"):
+        labels = {fmt.name: str(fmt.label) for fmt in FORMATS}
+    for fmt in FORMATS:
+        link = f"/lists/{list_id}/download/{fmt.name}"
+        assert link in page and link in listed, fmt.name
+        assert labels[fmt.name] in page
+        answer = client.get(link)
+        assert answer.status_code == 200 and answer.content_type == fmt.media_type
+        assert fmt.name in JOB_STAGE  # the progress bar names each format's step
+    assert "Chuẩn bị tệp PDF, Excel và CSV" not in page  # nothing is missing
+    assert client.get(f"/lists/{list_id}/download/docx").status_code == 404
+    with app.app_context():
+        stored = db.session.scalars(select(ListFile.format).where(ListFile.list_id == list_id))
+        assert sorted(stored) == sorted(fmt.name for fmt in FORMATS)
+
+
+def test_the_files_url_answers_a_page_to_a_browser_and_the_section_to_htmx(app, client, world):
+    list_id = _submitted(client)
+    client.login("commune_lead")
+    page = client.get(f"/lists/{list_id}/files")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and body.lstrip().startswith("<!doctype html>")
+    assert 'id="files"' in body and "Chuẩn bị tệp PDF, Excel và CSV" in body
+    assert f'href="/lists/{list_id}"' in body and "Về danh sách" in body
+    assert "HX-Request" in page.headers["Vary"]
+    fragment = client.get(f"/lists/{list_id}/files", headers={"HX-Request": "true"})
+    text = fragment.get_data(as_text=True)
+    assert fragment.status_code == 200 and "<html" not in text
+    assert text.lstrip().startswith('<section class="card files" id="files">')
+    assert text.rstrip().endswith("</section>")

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from portal.lists.pdf import (
-    ListDocument, ListRow, _normalised, plan_parts, render_parts, render_pdf,
-)
+from portal.lists.document import ListDocument, ListRow
+from portal.lists.pdf import _normalised, render_parts, render_pdf
+from portal.lists.planning import plan_parts
 
 HAMLETS = ("Khu vực 1", "Khu vực 2", "Khu vực 3", "Khu vực 4")
 NAMES = (

@@ -65,3 +65,48 @@ def test_the_list_masks_id_numbers(client, world):
     client.login("commune_lead")
     preview = client.get("/lists/preview").get_data(as_text=True)
     assert "092060001234" not in preview and "1234" in preview
+
+
+def _count_lists(app) -> int:
+    with app.app_context():
+        return len(db.session.scalars(select(ComplianceList.id)).all())
+
+
+def test_a_signer_too_long_comes_back_beside_its_field_and_nothing_is_submitted(app, client, world):
+    client.login("commune_lead")
+    answer = client.post_form("/lists/submit", {"signer_title": "KT. " + "X" * 80,
+                                                "signer_name": "Lê Văn Thành"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    title_field = page.split('for="signer_title"')[0].rsplit('<div class="field', 1)[1]
+    assert title_field.startswith(" invalid")
+    assert re.search(r'<p class="error" id="signer_title-error">Tối đa 80 ký tự.</p>', page)
+    assert 'name="signer_name" value="Lê Văn Thành"' in page  # what the lead typed is kept
+    assert _count_lists(app) == 0
+
+
+def test_a_review_comment_too_long_is_refused_beside_the_field_and_the_list_waits(
+        app, client, world):
+    client.login("commune_lead")
+    list_id = _list_id(client.post_form("/lists/submit", {}))
+    client.post_form("/logout")
+    client.login("district_officer")
+    returned = client.post_form(f"/lists/{list_id}/return", {"comment": "Sửa " * 300})
+    assert returned.status_code == 422
+    assert re.search(r'<p class="error" id="comment-error">Tối đa 1000 ký tự.</p>',
+                     returned.get_data(as_text=True))
+    approved = client.post_form(f"/lists/{list_id}/approve", {"comment": "Đạt " * 300})
+    assert approved.status_code == 422 and "Tối đa 1000 ký tự." in approved.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(ComplianceList, list_id).state is ListState.SUBMITTED
+    # Within the limit, the comment is kept as typed, less the spaces around it.
+    assert client.post_form(f"/lists/{list_id}/return",
+                            {"comment": "  Thiếu hộ ông Nam  "}).status_code == 302
+    with app.app_context():
+        assert db.session.get(ComplianceList, list_id).review_comment == "Thiếu hộ ông Nam"
+
+
+def test_the_list_forms_still_need_the_csrf_token(app, client, world):
+    client.login("commune_lead")
+    assert client.post("/lists/submit", data={"signer_name": "Lê Văn Thành"}).status_code == 400
+    assert _count_lists(app) == 0

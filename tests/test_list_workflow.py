@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 import pytest
@@ -15,6 +16,8 @@ from portal.lists.models import ComplianceList, ListState
 from portal.lists.workflow import TransitionRefused, approve, send_back, submit
 from portal.residents.models import Resident
 from portal.units.models import AdministrativeUnit
+from portal.visits.models import Outcome, RefusalReason
+from portal.visits.recording import VisitInput, record_visit
 
 TODAY = date(2022, 7, 15)
 
@@ -45,6 +48,22 @@ def test_submitting_freezes_the_rows_as_version_1(app, world):
         db.session.commit()
         db.session.refresh(first)
         assert first.rows[0].full_name == "Nguyễn Văn Đức"
+
+
+def test_rows_are_frozen_in_the_documents_language_whatever_the_screens(app, world):
+    from flask_babel import force_locale
+
+    with app.app_context():
+        record_visit(user=_user("screener"), resident=db.session.get(Resident, world["duc"]),
+                     campaign=db.session.get(Campaign, world["campaign"]),
+                     entry=VisitInput(client_uuid=str(uuid.uuid4()), outcome=Outcome.REFUSED,
+                                      refusal_reason=RefusalReason.FAMILY, note="Hẹn tuần sau"),
+                     today=TODAY)
+        db.session.commit()
+        with force_locale("en"):  # the lead reads the screens in English
+            submitted = _submit(world)
+        duc = next(row for row in submitted.rows if row.resident_id == world["duc"])
+        assert duc.reason_detail == "Gia đình không đồng ý; Hẹn tuần sau"
 
 
 def test_returned_then_resubmitted_then_approved_with_every_step_audited(app, world):

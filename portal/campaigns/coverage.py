@@ -11,8 +11,8 @@ from portal.campaigns.models import Campaign
 from portal.extensions import db
 from portal.residents.ages import aged_at_least
 from portal.residents.models import Dose, DoseKind, Resident, ResidentStatus
-from portal.scope import units_in_scope
-from portal.units.models import AdministrativeUnit, UnitLevel
+from portal.scope import communes_of
+from portal.units.models import AdministrativeUnit
 
 ADULT_AGE = 18
 # The doses the district compares communes by: the primary series and the first booster.
@@ -33,15 +33,7 @@ class Coverage:
 
 def commune_coverage(user, campaign: Campaign | None) -> list[Coverage]:
     """Adults (18+ on the campaign's reference date) and how many have each dose, per commune."""
-    communes = db.session.scalars(
-        select(AdministrativeUnit)
-        .where(
-            AdministrativeUnit.id.in_(units_in_scope(user)),
-            AdministrativeUnit.level == UnitLevel.COMMUNE,
-        )
-        .order_by(AdministrativeUnit.name)
-    ).all()
-    rows = {c.id: Coverage(c) for c in communes}
+    rows = {c.id: Coverage(c) for c in communes_of(user)}
     if not rows or campaign is None:
         return list(rows.values())
     adult = aged_at_least(ADULT_AGE, campaign.age_reference_date)

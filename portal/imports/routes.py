@@ -19,7 +19,7 @@ from portal.imports.platform import AlreadyMatched, ResidentElsewhere, match_unm
 from portal.imports.reading import UnreadableFile
 from portal.jobs.models import Job
 from portal.rendering import render
-from portal.scope import communes_in_scope, get_in_scope_or_404, in_scope
+from portal.scope import communes_of, get_in_scope_or_404, in_scope
 from portal.residents.models import Resident
 from portal.text import fold
 from portal.units.models import AdministrativeUnit
@@ -29,16 +29,10 @@ bp = Blueprint("imports", __name__)
 HISTORY_ROWS = 50
 
 
-def _communes() -> list[AdministrativeUnit]:
-    return db.session.scalars(select(AdministrativeUnit).where(
-        AdministrativeUnit.id.in_(communes_in_scope(current_user))
-    ).order_by(AdministrativeUnit.name)).all()
-
-
 def _upload_form(**kwargs) -> UploadForm:
     """A commune lead's files are about their own commune; others choose one within scope."""
     lead = current_user.role is Role.COMMUNE_LEAD
-    return UploadForm(communes=None if lead else _communes(), **kwargs)
+    return UploadForm(communes=None if lead else communes_of(current_user), **kwargs)
 
 
 def _index_page(form: UploadForm, status: int = 200):

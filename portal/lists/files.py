@@ -1,4 +1,4 @@
-"""A list's files (PDF, Excel, CSV): what they print, rendering them once, serving them.
+"""A list's files (PDF, Excel, CSV): rendering them once, storing them, serving them.
 
 A list's rows are frozen when it is submitted and an approved list never changes, so each
 file is rendered once, by a job, and stored with its SHA-256 (ListFile); every download is
@@ -11,35 +11,63 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.jobs.models import Job
 from portal.jobs.runner import Progress, active, handler, start
-from portal.labels import COMPLIANCE_REASON
 from portal.lists import spreadsheets
-from portal.lists.models import ComplianceList, ListFile, ListState
-from portal.lists.pdf import ListDocument, ListRow, render_pdf
-from portal.residents.identity import mask_id_number
-from portal.timeutil import local_time
+from portal.lists.document import ListDocument, document_of, is_final
+from portal.lists.models import ComplianceList, ListFile
+from portal.lists.pdf import render_pdf
 
-FORMATS = ("pdf", "xlsx", "csv")
-MEDIA_TYPES = {
-    "pdf": "application/pdf",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
-}
 JOB_KIND = "list_files"
 
 
-def is_final(compliance_list: ComplianceList) -> bool:
-    """Whether the list's files are its approved edition rather than a draft."""
-    return compliance_list.state is ListState.APPROVED
+@dataclass(frozen=True)
+class FileFormat:
+    """A kind of file a list is given in."""
+
+    name: str  # the file's extension, and its name in URLs and in list_files.format
+    label: str  # on screen (a lazy string)
+    media_type: str
+    render: Callable[[ListDocument, Callable[[float], None]], bytes]  # progress hears 0 to 1
+    share: int  # of the job's progress bar, in %
+
+
+def _pdf(document: ListDocument, progress: Callable[[float], None]) -> bytes:
+    return render_pdf(document, progress=progress)
+
+
+def _xlsx(document: ListDocument, progress: Callable[[float], None]) -> bytes:
+    return spreadsheets.xlsx_bytes(document)
+
+
+def _csv(document: ListDocument, progress: Callable[[float], None]) -> bytes:
+    return spreadsheets.csv_bytes(document)
+
+
+# Every format a list is rendered, stored, offered and served in, in the order of all four.
+# The PDF is nearly all of the work: it gets 5-90 % of the bar, the spreadsheets the rest.
+FORMATS = (
+    FileFormat("pdf", _l("PDF (to sign and file)"), "application/pdf", _pdf, 85),
+    FileFormat("xlsx", _l("Excel"),
+               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _xlsx, 7),
+    FileFormat("csv", _l("CSV"), "text/csv; charset=utf-8", _csv, 3),
+)
+FORMAT = {file_format.name: file_format for file_format in FORMATS}
+
+
+def missing(stored: dict[str, ListFile]) -> list[FileFormat]:
+    """The formats absent from `stored` (the files of an edition by format, as stored_files)."""
+    return [file_format for file_format in FORMATS if file_format.name not in stored]
 
 
 def stored_files(compliance_list: ComplianceList) -> dict[str, ListFile]:
@@ -47,6 +75,18 @@ def stored_files(compliance_list: ComplianceList) -> dict[str, ListFile]:
     found = db.session.scalars(select(ListFile).where(
         ListFile.list_id == compliance_list.id, ListFile.final == is_final(compliance_list)))
     return {file.format: file for file in found}
+
+
+def stored_files_of(lists: list[ComplianceList]) -> dict[int, dict[str, ListFile]]:
+    """stored_files of each list, by list id, in one query; lists with none are left out."""
+    final = {item.id: is_final(item) for item in lists}
+    ready: dict[int, dict[str, ListFile]] = {}
+    if not final:
+        return ready
+    for stored in db.session.scalars(select(ListFile).where(ListFile.list_id.in_(final))):
+        if stored.final == final[stored.list_id]:
+            ready.setdefault(stored.list_id, {})[stored.format] = stored
+    return ready
 
 
 def stored_file(compliance_list: ComplianceList, file_format: str) -> ListFile | None:
@@ -80,7 +120,7 @@ def local_copy(stored: ListFile) -> Path:
 
 def prepare(compliance_list: ComplianceList, user) -> Job | None:
     """Start rendering the files the list still lacks; None when every one is stored."""
-    if len(stored_files(compliance_list)) == len(FORMATS):
+    if not missing(stored_files(compliance_list)):
         return None
     return start(JOB_KIND, subject_type="list", subject_id=compliance_list.id,
                  unit_id=compliance_list.commune_id, user=user)
@@ -105,112 +145,19 @@ def render_files(job: Job, progress: Progress) -> None:
     compliance_list = db.session.get(ComplianceList, job.subject_id)
     progress(2, "reading")
     final = is_final(compliance_list)
-    todo = [fmt for fmt in FORMATS if fmt not in stored_files(compliance_list)]
+    todo = missing(stored_files(compliance_list))
     document = document_of(compliance_list)
     list_id = compliance_list.id
     db.session.rollback()  # no transaction held open while rendering
-    renderers = {
-        "pdf": lambda: render_pdf(
-            document, progress=lambda share: progress(5 + 85 * share, "pdf")),
-        "xlsx": lambda: spreadsheets.xlsx_bytes(document),
-        "csv": lambda: spreadsheets.csv_bytes(document),
-    }
-    # The PDF is nearly all of the work: it gets 5-90 %, the spreadsheets share the rest.
-    share = {"pdf": 85, "xlsx": 7, "csv": 3}
     done = 5
     for fmt in todo:
-        progress(done, fmt)
-        content = renderers[fmt]()
-        db.session.add(ListFile(list_id=list_id, format=fmt, final=final,
+        progress(done, fmt.name)
+        content = fmt.render(document, lambda part: progress(done + fmt.share * part, fmt.name))
+        db.session.add(ListFile(list_id=list_id, format=fmt.name, final=final,
                                 sha256=hashlib.sha256(content).hexdigest(), size=len(content),
                                 content=content, created_by_id=job.created_by_id))
         try:
             db.session.commit()
         except IntegrityError:  # another job stored it meanwhile: theirs is kept
             db.session.rollback()
-        done += share[fmt]
-
-
-# --- what the files print ----------------------------------------------------------------
-
-
-def document_of(compliance_list: ComplianceList) -> ListDocument:
-    """The list as the official document prints it, in Vietnamese whatever the screen's language."""
-    with force_locale("vi"):
-        return _document(compliance_list)
-
-
-def _document(compliance_list: ComplianceList) -> ListDocument:
-    commune = compliance_list.commune
-    campaign = compliance_list.campaign
-    issued = local_time(compliance_list.submitted_at or compliance_list.created_at)
-    superior = commune.parent
-    recipients = []
-    if superior is not None:
-        recipients += [f"- UBND {superior.name};", f"- Trung tâm Y tế {superior.name};"]
-    recipients.append("- Lưu: VT.")
-    return ListDocument(
-        issuing_body=f"ỦY BAN NHÂN DÂN\n{commune.name.upper()}",
-        document_number=compliance_list.document_number or "Số:        /DS-UBND",
-        place_and_date=f"{commune.name}, ngày {issued:%d} tháng {issued:%m} năm {issued:%Y}",
-        title="DANH SÁCH",
-        subject=(f"Người trong diện chưa được tiêm, đợt {_lower_first(campaign.name)}, "
-                 f"trên địa bàn {_lower_first(commune.name)}"),
-        rows=_rows(compliance_list),
-        signer_caption=["TM. ỦY BAN NHÂN DÂN", *_signer_title(compliance_list.signer_title)],
-        signer_name=compliance_list.signer_name or "",
-        recipients=recipients,
-        draft=not is_final(compliance_list),
-        approved_note=_approved_note(compliance_list),
-    )
-
-
-def _rows(compliance_list: ComplianceList) -> list[ListRow]:
-    """Rows grouped by hamlet, in the order the hamlets first appear in the list."""
-    groups: dict[str, list[ListRow]] = {}
-    for row in compliance_list.rows:
-        notes = []
-        if row.deferred_until:
-            notes.append(f"Hoãn đến {row.deferred_until:%d/%m/%Y}")
-        if row.reason_detail:
-            notes.append(row.reason_detail)
-        groups.setdefault(row.hamlet_name, []).append(ListRow(
-            hamlet=row.hamlet_name,
-            full_name=row.full_name,
-            birth=f"{row.birth_date:%d/%m/%Y}" if row.birth_date else str(row.birth_year),
-            sex="Nữ" if row.sex == "female" else "Nam",
-            id_number_masked=mask_id_number(row.id_number),
-            address=row.household_address or "",
-            doses=row.doses_received,
-            reason=str(COMPLIANCE_REASON[row.reason]),
-            detail="; ".join(notes),
-        ))
-    return [row for rows in groups.values() for row in rows]
-
-
-def _signer_title(title: str | None) -> list[str]:
-    """"KT. CHỦ TỊCH" signs as a vice-chair: KT. CHỦ TỊCH over PHÓ CHỦ TỊCH (Decree 30)."""
-    lines = [line.strip().upper() for line in (title or "CHỦ TỊCH").replace("/", "\n").splitlines()
-             if line.strip()]
-    if len(lines) == 1 and lines[0].startswith("KT. "):
-        lines.append("PHÓ " + lines[0][4:])
-    return lines
-
-
-def _approved_note(compliance_list: ComplianceList) -> str | None:
-    """"Đã phê duyệt bởi ... lúc ...": who approved the list and when, on every page."""
-    from portal.auth.models import User
-
-    if not is_final(compliance_list):
-        return None
-    reviewer = db.session.get(User, compliance_list.reviewed_by_id) \
-        if compliance_list.reviewed_by_id else None
-    who = f"{reviewer.full_name} ({reviewer.unit.name})" if reviewer else "cấp huyện"
-    at = local_time(compliance_list.reviewed_at)
-    return (f"Phiên bản {compliance_list.version}, đã phê duyệt trên Từng Nhà bởi {who} "
-            f"lúc {at:%H:%M} ngày {at:%d/%m/%Y}.")
-
-
-def _lower_first(text: str) -> str:
-    """"Phường Cái Khế" inside a sentence: "phường Cái Khế"."""
-    return text[:1].lower() + text[1:]
+        done += fmt.share

@@ -11,7 +11,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from portal.auth.models import Role
+from portal.access import Action, can
 from portal.extensions import db
 from portal.scope import ScopedBy
 from portal.timeutil import utcnow
@@ -41,16 +41,18 @@ class ComplianceReason(enum.StrEnum):
     NOT_VISITED = "not_visited"
 
 
-def approved_only_for_clerks(user):
-    """A clerk files approved lists only; the others in scope see every state."""
-    return ComplianceList.state == ListState.APPROVED if user.role is Role.CLERK else None
+def approved_only_unless_allowed(user):
+    """Lists before approval are for the roles allowed to see them; a clerk files approved ones."""
+    if can(user, Action.VIEW_UNAPPROVED_LISTS):
+        return None
+    return ComplianceList.state == ListState.APPROVED
 
 
 class ComplianceList(db.Model):
     """One version of a commune's list for a campaign."""
 
     __tablename__ = "compliance_lists"
-    __scope__ = ScopedBy("commune_id", narrowed=approved_only_for_clerks)
+    __scope__ = ScopedBy("commune_id", narrowed=approved_only_unless_allowed)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="RESTRICT"))

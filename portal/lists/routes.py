@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, abort, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.access import Action, can, requires
 from portal.audit.log import record
 from portal.audit.models import AuditEvent
-from portal.extensions import db
-from portal.ids import id_from
-from portal.campaigns.models import Campaign
-from portal.lists import files
-from portal.lists.compliance import compile_list, counts_by_hamlet, counts_by_reason
-from portal.lists.models import ComplianceList, ComplianceListRow, ListFile, ListState
-from portal.lists.workflow import TransitionRefused, approve, send_back, submit, versions
 from portal.campaigns.active import active_campaign
+from portal.extensions import db
+from portal.lists import files
+from portal.lists.browse import campaigns_with_lists, find_lists
+from portal.lists.compliance import compile_list, counts_by_hamlet, counts_by_reason
+from portal.lists.document import is_final, proposed_signer
+from portal.lists.forms import ApproveForm, ListFilterForm, ReturnForm, SubmitListForm
+from portal.lists.models import ComplianceList, ListState
+from portal.lists.workflow import TransitionRefused, approve, send_back, submit, versions
 from portal.rendering import render
-from portal.scope import communes_in_scope, get_in_scope_or_404, in_scope
-from portal.timeutil import day_range, today_local
-from portal.units.models import AdministrativeUnit
+from portal.scope import communes_of, get_in_scope_or_404
+from portal.timeutil import today_local
 
 bp = Blueprint("lists", __name__)
 
@@ -36,16 +34,21 @@ def _campaign_or_404():
     return campaign
 
 
-def _preview_page(error: str | None = None, status: int = 200):
+def _preview_page(form: SubmitListForm | None = None, error: str | None = None,
+                  status: int = 200):
     campaign = _campaign_or_404()
     commune = current_user.unit
     entries = compile_list(campaign, commune, today_local())
     record("list.preview", "commune", commune.id, unit_id=commune.id)  # names and reasons shown
     db.session.commit()
+    earlier = versions(campaign, commune)
+    if form is None:
+        title, name = proposed_signer(earlier)
+        form = SubmitListForm(formdata=None, signer_title=title, signer_name=name)
     return render("lists/preview.html", status=status, campaign=campaign, commune=commune,
                   entries=entries[:PREVIEW_ROWS], total=len(entries),
                   by_reason=counts_by_reason(entries), by_hamlet=counts_by_hamlet(entries),
-                  versions=versions(campaign, commune), error=error)
+                  versions=earlier, form=form, error=error)
 
 
 @bp.route("/lists/preview")
@@ -60,13 +63,16 @@ def preview():
 def submit_list():
     """Freeze today's list as the next version and send it to the district."""
     campaign = _campaign_or_404()
+    form = SubmitListForm()
+    if not form.validate_on_submit():
+        return _preview_page(form, status=422)
     try:
         submitted = submit(current_user, campaign, current_user.unit, today_local(),
-                           signer_title=request.form.get("signer_title", "").strip()[:80] or None,
-                           signer_name=request.form.get("signer_name", "").strip()[:120] or None)
+                           signer_title=form.signer_title.data or None,
+                           signer_name=form.signer_name.data or None)
     except TransitionRefused as refused:
         db.session.rollback()
-        return _preview_page(error=str(refused), status=422)
+        return _preview_page(form, error=str(refused), status=422)
     db.session.commit()
     return redirect(url_for("lists.show", list_id=submitted.id))
 
@@ -79,64 +85,12 @@ def index():
     Filtered by state, campaign, commune and date (the day it was approved, or submitted if
     it has not been); a clerk, who sees approved lists only, downloads their files from here.
     """
-    args = request.args
-    statement = in_scope(current_user, ComplianceList)
-    state = args.get("state", "")
-    if state in {s.value for s in ListState}:
-        statement = statement.where(ComplianceList.state == ListState(state))
-    campaign_id = id_from(args.get("campaign"))
-    if campaign_id:
-        statement = statement.where(ComplianceList.campaign_id == campaign_id)
-    commune_id = id_from(args.get("commune"))
-    if commune_id:
-        statement = statement.where(ComplianceList.commune_id == commune_id)
-    day = ComplianceList.dated_at
-    since, until = _day(args.get("since")), _day(args.get("until"))
-    start, end = day_range(since, until)
-    if start:
-        statement = statement.where(day >= start)
-    if end:
-        statement = statement.where(day < end)
-    found = db.session.scalars(statement.order_by(
-        (ComplianceList.state != ListState.SUBMITTED), day.desc(), ComplianceList.id.desc()
-    ).limit(200)).all()
-    ready = _ready_files(found) if can(current_user, Action.DOWNLOAD_LISTS) else {}
-    sizes = dict(db.session.execute(
-        select(ComplianceListRow.list_id, func.count()).where(
-            ComplianceListRow.list_id.in_([item.id for item in found])
-        ).group_by(ComplianceListRow.list_id)
-    ).all()) if found else {}
-    in_scope_lists = in_scope(current_user, ComplianceList).subquery()
-    campaigns = db.session.scalars(select(Campaign).where(
-        Campaign.id.in_(select(in_scope_lists.c.campaign_id))).order_by(Campaign.starts_on.desc())).all()
-    communes = db.session.scalars(select(AdministrativeUnit).where(
-        AdministrativeUnit.id.in_(communes_in_scope(current_user))
-    ).order_by(AdministrativeUnit.name)).all()
-    return render("lists/index.html", block="rows", lists=found, ready=ready, sizes=sizes,
-                  states=list(ListState),
-                  campaigns=campaigns, communes=communes,
-                  chosen={"state": state, "campaign": campaign_id, "commune": commune_id,
-                          "since": since, "until": until})
-
-
-def _day(value: str | None) -> date | None:
-    """A date from a filter (yyyy-mm-dd, as a date input sends it); anything else is no filter."""
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def _ready_files(lists: list[ComplianceList]) -> dict[int, dict[str, ListFile]]:
-    """For each list, its stored files of the current edition, by format."""
-    if not lists:
-        return {}
-    final = {item.id: files.is_final(item) for item in lists}
-    ready: dict[int, dict[str, ListFile]] = {}
-    for stored in db.session.scalars(select(ListFile).where(ListFile.list_id.in_(final))):
-        if stored.final == final[stored.list_id]:
-            ready.setdefault(stored.list_id, {})[stored.format] = stored
-    return ready
+    form = ListFilterForm(request.args)
+    communes = communes_of(current_user)
+    form.offer(campaigns_with_lists(current_user), communes)
+    found = find_lists(current_user, form.filters)
+    return render("lists/index.html", block="rows", form=form, found=found,
+                  formats=files.FORMATS, choose_commune=len(communes) > 1)
 
 
 @bp.route("/lists/<int:list_id>")
@@ -146,7 +100,9 @@ def show(list_id: int):
     return _show_page(get_in_scope_or_404(ComplianceList, list_id, current_user))
 
 
-def _show_page(compliance_list: ComplianceList, error: str | None = None, status: int = 200):
+def _show_page(compliance_list: ComplianceList, *, approve_form: ApproveForm | None = None,
+               return_form: ReturnForm | None = None, error: str | None = None,
+               status: int = 200):
     record("list.view", "list", compliance_list.id, unit_id=compliance_list.commune_id)
     db.session.commit()
     timeline = db.session.scalars(
@@ -166,22 +122,26 @@ def _show_page(compliance_list: ComplianceList, error: str | None = None, status
                   by_reason=reasons, by_hamlet=hamlets, error=error,
                   can_review=can(current_user, Action.REVIEW_LIST)
                   and compliance_list.state is ListState.SUBMITTED,
+                  approve_form=approve_form or ApproveForm(formdata=None),
+                  return_form=return_form or ReturnForm(formdata=None),
                   **_files_context(compliance_list))
 
 
 def _files_context(compliance_list: ComplianceList) -> dict:
     if not can(current_user, Action.DOWNLOAD_LISTS):
         return {"ready": None, "job": None, "final": None}
-    return {"ready": files.stored_files(compliance_list),
-            "job": files.job_under_way(compliance_list), "final": files.is_final(compliance_list)}
+    ready = files.stored_files(compliance_list)
+    return {"ready": ready, "formats": files.FORMATS, "missing": files.missing(ready),
+            "job": files.job_under_way(compliance_list), "final": is_final(compliance_list)}
 
 
 @bp.route("/lists/<int:list_id>/files")
 @requires(Action.DOWNLOAD_LISTS)
 def list_files(list_id: int):
-    """The list's download links, or the progress of their rendering (an HTMX fragment)."""
+    """The list's download links, or the progress of their rendering: a page of their own,
+    or for HTMX the section alone."""
     compliance_list = get_in_scope_or_404(ComplianceList, list_id, current_user)
-    return render("lists/_files.html", block="files", lst=compliance_list,
+    return render("lists/files.html", block="files", lst=compliance_list,
                   **_files_context(compliance_list))
 
 
@@ -196,7 +156,7 @@ def prepare_files(list_id: int):
     return redirect(url_for("lists.show", list_id=list_id, _anchor="files"))
 
 
-@bp.route("/lists/<int:list_id>/download/<any(pdf, xlsx, csv):file_format>")
+@bp.route(f"/lists/<int:list_id>/download/<any({', '.join(files.FORMAT)}):file_format>")
 @requires(Action.DOWNLOAD_LISTS)
 def download(list_id: int, file_format: str):
     """The stored file, the same bytes every time; 404 with a way on if not rendered yet."""
@@ -209,7 +169,7 @@ def download(list_id: int, file_format: str):
            after={"format": file_format, "sha256": stored.sha256, "final": stored.final})
     db.session.commit()
     name = files.file_name(compliance_list, file_format)
-    return Response(content, mimetype=files.MEDIA_TYPES[file_format], headers={
+    return Response(content, content_type=files.FORMAT[file_format].media_type, headers={
         "Content-Disposition": f'attachment; filename="{name}"',
         "ETag": f'"{stored.sha256}"',
         # Personal data: no cache keeps a copy (the security headers' default, said here too).
@@ -221,11 +181,14 @@ def download(list_id: int, file_format: str):
 @requires(Action.REVIEW_LIST)
 def approve_list(list_id: int):
     compliance_list = get_in_scope_or_404(ComplianceList, list_id, current_user)
+    form = ApproveForm()
+    if not form.validate_on_submit():
+        return _show_page(compliance_list, approve_form=form, status=422)
     try:
-        approve(current_user, compliance_list, request.form.get("comment", "").strip()[:1000])
+        approve(current_user, compliance_list, form.comment.data)
     except TransitionRefused as refused:
         db.session.rollback()
-        return _show_page(compliance_list, error=str(refused), status=422)
+        return _show_page(compliance_list, approve_form=form, error=str(refused), status=422)
     db.session.commit()
     files.prepare(compliance_list, current_user)  # the clerk finds the approved files ready
     return redirect(url_for("lists.show", list_id=compliance_list.id))
@@ -235,10 +198,13 @@ def approve_list(list_id: int):
 @requires(Action.REVIEW_LIST)
 def return_list(list_id: int):
     compliance_list = get_in_scope_or_404(ComplianceList, list_id, current_user)
+    form = ReturnForm()
+    if not form.validate_on_submit():
+        return _show_page(compliance_list, return_form=form, status=422)
     try:
-        send_back(current_user, compliance_list, request.form.get("comment", "")[:1000])
+        send_back(current_user, compliance_list, form.comment.data)
     except TransitionRefused as refused:
         db.session.rollback()
-        return _show_page(compliance_list, error=str(refused), status=422)
+        return _show_page(compliance_list, return_form=form, error=str(refused), status=422)
     db.session.commit()
     return redirect(url_for("lists.show", list_id=compliance_list.id))

@@ -6,9 +6,9 @@ import csv
 import io
 
 from portal.exports import spreadsheet_safe
-from portal.lists.pdf import ListDocument
+from portal.lists.document import ListDocument
 
-# The document is Vietnamese by law whatever the screen's language, as the PDF is.
+# In the document's language (see document.DOCUMENT_LANGUAGE), as the PDF's are.
 COLUMNS = ("STT", "Thôn/Khu vực", "Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD/CMND",
            "Địa chỉ", "Số mũi đã tiêm", "Lý do", "Ghi chú")
 WIDTHS = (6, 16, 26, 12, 9, 16, 34, 9, 26, 40)
@@ -64,8 +64,7 @@ def xlsx_bytes(document: ListDocument) -> bytes:
             item.alignment = alignment
         return item
 
-    issuer = " ".join(line.strip() for line in document.issuing_body.splitlines() if line.strip())
-    sheet.append([cell(issuer, font=bold)])
+    sheet.append([cell(" ".join(document.issuer_lines), font=bold)])
     sheet.append([cell(f"{document.title} {document.subject}", font=bold)])
     sheet.append([cell(document.place_and_date)])
     if document.draft:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -19,6 +18,7 @@ from portal.campaigns.models import Campaign
 from portal.extensions import db
 from portal.labels import REFUSAL_REASON, SCREENING_CATEGORY
 from portal.lists.compliance import Entry, compile_list
+from portal.lists.document import in_document_language
 from portal.lists.models import ComplianceList, ComplianceListRow, ListState
 from portal.timeutil import utcnow
 from portal.units.models import AdministrativeUnit
@@ -63,7 +63,7 @@ def submit(user, campaign: Campaign, commune: AdministrativeUnit, today: date, *
         submitted_by_id=user.id, submitted_at=now,
         signer_title=signer_title, signer_name=signer_name,
     )
-    with force_locale("vi"):  # the official list is in Vietnamese whatever the screen's language
+    with in_document_language():  # the rows are frozen as the document will print them
         submitted.rows = [_frozen(position, entry) for position, entry in enumerate(entries, 1)]
     db.session.add(submitted)
     db.session.flush()
