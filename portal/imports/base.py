@@ -9,6 +9,7 @@ the importer says so in the arguments of `check_person`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -16,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.imports.reading import Cell, parse_birth_date
+from portal.imports.reading import Cell, SourceRow, Table, parse_birth_date
 from portal.residents.identity import (
     InvalidValue, check_birth_date, check_birth_year, clean_id_number, clean_phone,
     female_from_id_number,
@@ -60,6 +61,22 @@ class ImportResult:
     def left_over(self) -> list[Refused]:
         """The rows the report lists: refused, or set aside for matching by hand, in file order."""
         return sorted([*self.refused, *self.unmatched_rows], key=lambda row: row.line)
+
+
+def checked_rows(table: Table, check: Callable[[SourceRow], tuple[object, list[str]]],
+                 result: ImportResult, progress: Callable[[float], None]) -> list:
+    """Every row of the table through `check`: the good ones returned, in order; the others
+    refused in `result` with their reasons. The checks are the first half of the progress."""
+    good = []
+    for position, row in enumerate(table.rows):
+        item, reasons = check(row)
+        if reasons:
+            result.refused.append(Refused(row.line, row.cells, reasons))
+        else:
+            good.append(item)
+        if position % 5_000 == 0:
+            progress(0.5 * position / max(1, len(table.rows)))
+    return good
 
 
 # --- a row's cells -----------------------------------------------------------------------

@@ -31,7 +31,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from portal.extensions import db
 from portal.imports.base import (
-    BATCH, ImportResult, Person, Refused, cell, cell_text, check_person, hamlets_of,
+    BATCH, ImportResult, Person, Refused, cell, cell_text, check_person, checked_rows, hamlets_of,
 )
 from portal.imports.models import UnmatchedDose
 from portal.imports.platform import platform_changes
@@ -85,16 +85,9 @@ def import_doses(table: Table, mapping: dict[str, int], commune: AdministrativeU
     The caller commits."""
     progress = progress or (lambda share: None)
     result = ImportResult(total=len(table.rows))
-    rows: list[_DoseRow] = []
     folded: dict[str, str] = {}  # a person's doses are on several rows: fold each name once
-    for position, source in enumerate(table.rows):
-        row, reasons = _checked(source, mapping, today, folded)
-        if reasons:
-            result.refused.append(Refused(source.line, source.cells, reasons))
-        else:
-            rows.append(row)
-        if position % 5_000 == 0:
-            progress(0.5 * position / max(1, len(table.rows)))
+    rows = checked_rows(table, lambda source: _checked(source, mapping, today, folded), result,
+                        progress)
     _store(rows, commune, import_id, result, progress)
     return result
 

@@ -23,7 +23,8 @@ from sqlalchemy import delete, select, update
 from portal.bulk import bulk_insert
 from portal.extensions import db
 from portal.imports.base import (
-    BATCH, ImportResult, Person, Refused, cell_text, check_person, hamlet_named, hamlets_of,
+    BATCH, ImportResult, Person, Refused, cell_text, check_person, checked_rows, hamlet_named,
+    hamlets_of,
 )
 from portal.imports.reading import Cell, SourceRow, Table
 from portal.residents.models import (
@@ -59,9 +60,9 @@ def import_residents(table: Table, mapping: dict[str, int], commune: Administrat
     progress = progress or (lambda share: None)
     result = ImportResult(total=len(table.rows))
     hamlets = hamlets_of(commune)
-    people: list[_Person] = []
     seen_ids: dict[str, int] = {}
-    for position, row in enumerate(table.rows):
+
+    def check(row: SourceRow) -> tuple[_Person | None, list[str]]:
         person, reasons = _checked(row, mapping, hamlets, commune, today)
         if person is not None and person.id_number:
             if person.id_number in seen_ids:
@@ -69,12 +70,9 @@ def import_residents(table: Table, mapping: dict[str, int], commune: Administrat
                                  line=seen_ids[person.id_number]))
             else:
                 seen_ids[person.id_number] = person.line
-        if reasons:
-            result.refused.append(Refused(row.line, row.cells, reasons))
-        else:
-            people.append(person)
-        if position % 5_000 == 0:
-            progress(0.5 * position / max(1, len(table.rows)))
+        return person, reasons
+
+    people = checked_rows(table, check, result, progress)
     _store(people, commune, hamlets, result, progress)
     return result
 
