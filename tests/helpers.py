@@ -30,14 +30,20 @@ def csrf_in(page: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
+def list_id_of(response) -> int:
+    """The list a response redirects to (/lists/<id>)."""
+    return int(re.search(r"/lists/(\d+)$", response.headers["Location"]).group(1))
+
+
 def unit(code: str) -> AdministrativeUnit:
     """The administrative unit with this official code (inside an app context)."""
     return db.session.scalars(select(AdministrativeUnit).where(AdministrativeUnit.code == code)).one()
 
 
 def log_in(page, base_url: str, username: str, password: str = DEMO_PASSWORD, *,
-           touch: bool = False) -> None:
-    """Log in through the login page in a real browser, by tap on a touch screen."""
+           touch: bool = False, home: bool = False) -> None:
+    """Log in through the login page in a real browser (by tap on a touch screen); with home,
+    wait until the home page has come."""
     page.goto(f"{base_url}/login")
     page.fill("#username", username)
     page.fill("#password", password)
@@ -45,6 +51,8 @@ def log_in(page, base_url: str, username: str, password: str = DEMO_PASSWORD, *,
         page.tap("button[type=submit]")
     else:
         page.click("button[type=submit]")
+    if home:
+        page.wait_for_url(f"{base_url}/")
 
 
 def horizontal_overflow(page) -> int:

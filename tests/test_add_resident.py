@@ -8,7 +8,7 @@ from portal.extensions import db
 from portal.residents.models import Household, Resident
 from portal.units.models import AdministrativeUnit
 
-HX = {"HX-Request": "true"}
+from helpers import HX
 
 
 def _hamlet(app, code="31117-01"):

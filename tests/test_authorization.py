@@ -20,6 +20,8 @@ from portal.jobs.models import Job, JobState
 from portal.lists.models import ComplianceList, ListState
 from portal.visits.models import Outcome, Visit
 
+from helpers import HX
+
 PUBLIC, LOGIN = "public", "login"
 # endpoint: (what it needs, the kind of object in its URL or None)
 ROUTES = {
@@ -67,7 +69,6 @@ ROUTES = {
 }
 # Only the visit's author may undo it (the fixture's visits are the screener's): others get 403.
 AUTHOR_ONLY = {"visits.undo"}
-HX = {"HX-Request": "true"}
 
 
 def _rules(app):

@@ -9,6 +9,8 @@ from portal.extensions import db
 from portal.residents.models import Resident
 from test_import_residents import ROWS, _csv  # pytest puts tests/ on the path
 
+from helpers import log_in
+
 
 def test_a_commune_lead_imports_a_register_from_the_phone(app, phone, live_server, world, tmp_path):
     problems: list[str] = []
@@ -18,11 +20,7 @@ def test_a_commune_lead_imports_a_register_from_the_phone(app, phone, live_serve
     register = tmp_path / "so-nhan-khau.csv"
     register.write_bytes(_csv(ROWS))
 
-    phone.goto(f"{live_server}/login")
-    phone.fill("#username", "commune_lead")
-    phone.fill("#password", "tungnha-demo")
-    phone.tap("button[type=submit]")
-    phone.wait_for_url(f"{live_server}/")
+    log_in(phone, live_server, "commune_lead", touch=True, home=True)
     phone.tap("nav >> text=Nhập dữ liệu")
     phone.set_input_files("#file", str(register))
     phone.tap("button:has-text('Tải lên')")

@@ -12,6 +12,8 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.lists.models import ListFile
 
+from helpers import log_in
+
 
 def _watch(page, problems):
     page.on("console", lambda message: problems.append(message.text)
@@ -19,14 +21,6 @@ def _watch(page, problems):
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.on("response", lambda answer: problems.append(f"{answer.status} {answer.url}")
             if answer.status >= 400 and answer.status != 422 else None)
-
-
-def _login(page, server, username):
-    page.goto(f"{server}/login")
-    page.fill("#username", username)
-    page.fill("#password", "tungnha-demo")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{server}/")
 
 
 def _logout(page):
@@ -42,7 +36,7 @@ def test_submit_return_approve_and_the_clerk_downloads_the_pdf(
     problems: list[str] = []
     _watch(page, problems)
 
-    _login(page, live_server, "commune_lead")
+    log_in(page, live_server, "commune_lead", home=True)
     page.goto(f"{live_server}/lists/preview")
     page.fill("#signer_name", "Lê Văn Thành")
     page.click("form[action='/lists/submit'] button[type=submit]")
@@ -50,14 +44,14 @@ def test_submit_return_approve_and_the_clerk_downloads_the_pdf(
     first = page.url
     _logout(page)
 
-    _login(page, live_server, "district_officer")
+    log_in(page, live_server, "district_officer", home=True)
     page.goto(first)
     page.fill("#comment", "Bổ sung lý do cho hộ ông Nam")
     page.click("button:has-text('Trả lại xã, phường')")
     expect(page.locator(".badge").first).to_have_text("Bị trả lại")
     _logout(page)
 
-    _login(page, live_server, "commune_lead")
+    log_in(page, live_server, "commune_lead", home=True)
     page.goto(f"{live_server}/lists/preview")
     page.click("form[action='/lists/submit'] button[type=submit]")
     page.wait_for_url(re.compile(r"/lists/\d+$"))
@@ -65,14 +59,14 @@ def test_submit_return_approve_and_the_clerk_downloads_the_pdf(
     assert second != first
     _logout(page)
 
-    _login(page, live_server, "district_officer")
+    log_in(page, live_server, "district_officer", home=True)
     page.goto(second)
     page.click("button:has-text('Phê duyệt')")
     # The approval starts the files; the progress bar polls until the links replace it.
     expect(page.locator("#files a[href$='/download/pdf']")).to_be_visible(timeout=60_000)
     _logout(page)
 
-    _login(page, live_server, "clerk")
+    log_in(page, live_server, "clerk", home=True)
     page.goto(f"{live_server}/lists")
     page.click(f"a[href='{second.removeprefix(live_server)}']")
     with page.expect_download() as download_info:

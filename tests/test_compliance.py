@@ -14,16 +14,13 @@ from portal.extensions import db
 from portal.lists.compliance import REASON_BY_STANDING, compile_list, counts_by_hamlet
 from portal.lists.models import ComplianceReason
 from portal.residents.models import Resident
-from portal.units.models import AdministrativeUnit
 from portal.visits.models import Outcome, RefusalReason, ScreeningCategory
 from portal.visits.outcomes import Standing
 from portal.visits.recording import VisitInput, record_visit
 
+from helpers import unit
+
 TODAY = date(2022, 7, 15)
-
-
-def _commune(code="31117") -> AdministrativeUnit:
-    return db.session.scalar(select(AdministrativeUnit).where(AdministrativeUnit.code == code))
 
 
 def _visit(world, key, outcome, **fields):
@@ -36,7 +33,7 @@ def _visit(world, key, outcome, **fields):
 
 
 def _reasons(world) -> dict[str, ComplianceReason]:
-    entries = compile_list(db.session.get(Campaign, world["campaign"]), _commune(), TODAY)
+    entries = compile_list(db.session.get(Campaign, world["campaign"]), unit("31117"), TODAY)
     names = {v: k for k, v in world.items() if k != "campaign"}
     return {names[e.resident.id]: e.reason for e in entries}
 
@@ -51,7 +48,7 @@ def test_the_list_holds_the_targeted_who_are_not_up_to_date(app, world):
         assert _reasons(world) == {"duc": ComplianceReason.NOT_VISITED,
                                    "nam": ComplianceReason.NOT_VISITED,
                                    "hoa": ComplianceReason.NOT_VISITED}
-        entries = compile_list(db.session.get(Campaign, world["campaign"]), _commune(), TODAY)
+        entries = compile_list(db.session.get(Campaign, world["campaign"]), unit("31117"), TODAY)
         assert [e.resident.full_name for e in entries] == ["Nguyễn Văn Đức", "Trần Văn Nam",
                                                             "Lê Thị Hoa"]  # by hamlet, household
         assert [e.doses_received for e in entries] == [2, 1, 2]
@@ -91,10 +88,10 @@ def test_a_deferral_that_has_ended_puts_the_person_back_as_due(app, world):
         _visit(world, "duc", Outcome.CONTRAINDICATED, screening_category=ScreeningCategory.DEFERRAL,
                deferred_until=TODAY + timedelta(days=10), reason="Sốt")
         campaign = db.session.get(Campaign, world["campaign"])
-        on = {e.resident.id: e for e in compile_list(campaign, _commune(), TODAY)}
+        on = {e.resident.id: e for e in compile_list(campaign, unit("31117"), TODAY)}
         assert on[world["duc"]].reason is ComplianceReason.DEFERRED
         assert on[world["duc"]].deferred_until == TODAY + timedelta(days=10)
-        later = {e.resident.id: e for e in compile_list(campaign, _commune(),
+        later = {e.resident.id: e for e in compile_list(campaign, unit("31117"),
                                                          TODAY + timedelta(days=10))}
         assert later[world["duc"]].reason is ComplianceReason.NOT_VISITED
 
@@ -117,4 +114,4 @@ def test_the_latest_visit_counts_and_an_undone_one_does_not(app, world):
 def test_only_a_commune_has_a_list(app, world):
     with app.app_context():
         with pytest.raises(ValueError):
-            compile_list(db.session.get(Campaign, world["campaign"]), _commune("916"), TODAY)
+            compile_list(db.session.get(Campaign, world["campaign"]), unit("916"), TODAY)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import re
 from pathlib import Path
 
 import pytest
@@ -19,16 +18,14 @@ from portal.jobs.models import Job, JobState
 from portal.lists.document import document_of
 from portal.lists.models import ComplianceList, ListFile, ListState
 
+from helpers import list_id_of
+
 REDIS_TEST_URL = "redis://127.0.0.1:6379/15"  # a database of its own, emptied by the tests
-
-
-def _list_id(response) -> int:
-    return int(re.search(r"/lists/(\d+)$", response.headers["Location"]).group(1))
 
 
 def _submitted(client) -> int:
     client.login("commune_lead")
-    list_id = _list_id(client.post_form("/lists/submit", {
+    list_id = list_id_of(client.post_form("/lists/submit", {
         "signer_title": "KT. Chủ tịch", "signer_name": "Lê Văn Thành"}))
     client.post_form("/logout")
     return list_id
@@ -335,7 +332,7 @@ def test_the_preview_offers_the_default_signer_and_the_document_falls_back_to_it
     page = client.get("/lists/preview").get_data(as_text=True)
     assert 'name="signer_title" value="KT. CHỦ TỊCH"' in page
     assert 'name="signer_name" value=""' in page
-    list_id = _list_id(client.post_form("/lists/submit", {"signer_title": "  "}))
+    list_id = list_id_of(client.post_form("/lists/submit", {"signer_title": "  "}))
     with app.app_context():
         compliance_list = db.session.get(ComplianceList, list_id)
         assert compliance_list.signer_title is None

@@ -9,9 +9,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.lists.models import ComplianceList, ListState
 
-
-def _list_id(response) -> int:
-    return int(re.search(r"/lists/(\d+)$", response.headers["Location"]).group(1))
+from helpers import list_id_of
 
 
 def test_submit_return_resubmit_approve_through_the_screens(app, client, world):
@@ -20,7 +18,7 @@ def test_submit_return_resubmit_approve_through_the_screens(app, client, world):
     assert "Hôm nay có 3 người trong diện chưa tiêm đủ." in preview
     assert "Nguyễn Văn Đức" in preview and "Chưa được rà soát" in preview
     assert "Nguyễn Thị Lan" not in preview  # up to date
-    first = _list_id(client.post_form("/lists/submit", {"signer_name": "Lê Văn Thành"}))
+    first = list_id_of(client.post_form("/lists/submit", {"signer_name": "Lê Văn Thành"}))
     again = client.post_form("/lists/submit", {})
     assert again.status_code == 422 and "Phiên bản 1 đang chờ" in again.get_data(as_text=True)
     client.post_form("/logout")
@@ -35,7 +33,7 @@ def test_submit_return_resubmit_approve_through_the_screens(app, client, world):
 
     client.login("commune_lead")
     assert "Bị trả lại" in client.get("/lists/preview").get_data(as_text=True)
-    second = _list_id(client.post_form("/lists/submit", {}))
+    second = list_id_of(client.post_form("/lists/submit", {}))
     assert second != first
     client.post_form("/logout")
 
@@ -88,7 +86,7 @@ def test_a_signer_too_long_comes_back_beside_its_field_and_nothing_is_submitted(
 def test_a_review_comment_too_long_is_refused_beside_the_field_and_the_list_waits(
         app, client, world):
     client.login("commune_lead")
-    list_id = _list_id(client.post_form("/lists/submit", {}))
+    list_id = list_id_of(client.post_form("/lists/submit", {}))
     client.post_form("/logout")
     client.login("district_officer")
     returned = client.post_form(f"/lists/{list_id}/return", {"comment": "Sửa " * 300})

@@ -15,9 +15,10 @@ from portal.extensions import db
 from portal.lists.models import ComplianceList, ListState
 from portal.lists.workflow import TransitionRefused, approve, send_back, submit
 from portal.residents.models import Resident
-from portal.units.models import AdministrativeUnit
 from portal.visits.models import Outcome, RefusalReason
 from portal.visits.recording import VisitInput, record_visit
+
+from helpers import unit
 
 TODAY = date(2022, 7, 15)
 
@@ -26,13 +27,9 @@ def _user(name) -> User:
     return db.session.scalar(select(User).where(User.username == name))
 
 
-def _commune(code="31117") -> AdministrativeUnit:
-    return db.session.scalar(select(AdministrativeUnit).where(AdministrativeUnit.code == code))
-
-
 def _submit(world, who="commune_lead", code="31117") -> ComplianceList:
     campaign = db.session.get(Campaign, world["campaign"])
-    submitted = submit(_user(who), campaign, _commune(code), TODAY)
+    submitted = submit(_user(who), campaign, unit(code), TODAY)
     db.session.commit()
     return submitted
 
@@ -99,7 +96,7 @@ def test_illegal_moves_are_refused_and_change_nothing(app, world, setup, who, mo
         campaign = db.session.get(Campaign, world["campaign"])
         lst = None
         if setup == "draft":
-            lst = ComplianceList(campaign_id=campaign.id, commune_id=_commune().id,
+            lst = ComplianceList(campaign_id=campaign.id, commune_id=unit("31117").id,
                                  state=ListState.DRAFT)
             db.session.add(lst)
             db.session.commit()
@@ -112,7 +109,7 @@ def test_illegal_moves_are_refused_and_change_nothing(app, world, setup, who, mo
         events = db.session.scalars(select(AuditEvent.id)).all()
         with pytest.raises(TransitionRefused) as refused:
             if move == "submit":
-                submit(_user(who), campaign, _commune(), TODAY)
+                submit(_user(who), campaign, unit("31117"), TODAY)
             elif move == "approve":
                 approve(_user(who), lst)
             elif move == "return":

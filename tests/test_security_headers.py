@@ -8,7 +8,7 @@ import pytest
 
 from portal.security import HEADERS
 
-HX = {"HX-Request": "true"}
+from helpers import HX
 
 
 def _get_paths(app) -> list[str]:
