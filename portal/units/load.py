@@ -279,7 +279,7 @@ def _move(row: _Row, parent: _Row | None, known: dict[str, _Row]) -> None:
     shift = (parent.depth + 1 if parent else 0) - row.depth
     unit = AdministrativeUnit
     db.session.execute(
-        update(unit).where(unit.path.startswith(old, autoescape=True))
+        update(unit).where(unit.lies_within(row))
         .values(path=literal(new) + func.substr(unit.path, len(old) + 1), depth=unit.depth + shift)
         .execution_options(synchronize_session=False)
     )
@@ -300,7 +300,7 @@ def _not_listed(units: list[OfficialUnit], known: dict[str, _Row],
     listed = {u.code for u in units}
     query = select(AdministrativeUnit.code).where(AdministrativeUnit.level.in_(OFFICIAL_LEVELS))
     if area is not None:
-        query = query.where(AdministrativeUnit.path.startswith(known[area.code].path))
+        query = query.where(AdministrativeUnit.lies_within(known[area.code]))
     return sorted(code for code in db.session.scalars(query) if code not in listed)
 
 
