@@ -10,21 +10,21 @@ from sqlalchemy.exc import IntegrityError
 from portal.access import Action, requires
 from portal.audit import log as audit
 from portal.auth.resume import kept_entry, resumable
+from portal.campaigns.active import active_campaign
 from portal.extensions import db
 from portal.ids import id_from
-from portal.campaigns.active import active_campaign
 from portal.rendering import render
 from portal.residents.models import Resident
 from portal.scope import get_in_scope_or_404, hamlet_in_scope_or_404
 from portal.timeutil import today_local, utcnow
-from portal.visits.followup import FollowUp, follow_up_list
 from portal.visits.card import card_context, entry_facts
+from portal.visits.followup import FollowUp, follow_up_list
 from portal.visits.forms import VisitForm
 from portal.visits.models import Visit
+from portal.visits.progress import hamlet_progress
 from portal.visits.recording import (
     UndoRefused, VisitConflict, find_by_client_uuid, record_visit, undo_visit,
 )
-from portal.visits.progress import hamlet_progress
 from portal.visits.walk import hamlet_walk
 
 bp = Blueprint("visits", __name__)
