@@ -31,7 +31,7 @@ def create_bare_visit_app() -> Flask:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", set_sqlite_pragmas)
-        campaign_id = db.session.scalar(select(Campaign.id).where(Campaign.active.is_(True)))
+        campaign_id = db.session.scalar(select(Campaign.id).where(Campaign.is_open))
         user_id = db.session.scalar(select(User.id).where(User.username == "screener"))
         db.session.remove()
 

@@ -48,7 +48,7 @@ def test_the_demo_loads_units_people_and_one_account_per_role(app, runner):
         assert accounts["commune_lead"].unit_id == accounts["screener"].unit_id
         assert accounts["district_officer"].unit.level is UnitLevel.DISTRICT
         assert accounts["admin"].unit.level is UnitLevel.PROVINCE
-        active = db.session.scalars(select(Campaign).where(Campaign.active)).all()
+        active = db.session.scalars(select(Campaign).where(Campaign.is_open)).all()
         assert [c.required_dose for c in active] == [DoseKind.BOOSTER_1]
         # Visits in one commune only, by the screener.
         visited_communes = db.session.scalars(

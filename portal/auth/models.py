@@ -73,6 +73,9 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column()
+    # The campaign the user last chose to work on, of the open ones covering their unit.
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="SET NULL", use_alter=True))
 
     unit: Mapped[AdministrativeUnit] = relationship()
     hamlets: Mapped[list[AdministrativeUnit]] = relationship(secondary=user_hamlets)

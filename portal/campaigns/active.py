@@ -22,7 +22,7 @@ def active_campaign(user) -> Campaign | None:
             select(Campaign)
             .join(Campaign.unit)
             .options(contains_eager(Campaign.unit))
-            .where(Campaign.active.is_(True))
+            .where(Campaign.is_open)
             .order_by(Campaign.starts_on.desc(), Campaign.id.desc())
         )
         cache[user.id] = next(

@@ -339,7 +339,7 @@ class _Builder:
             unit=province, required_dose=DoseKind.DOSE_2, min_age=18, max_age=None,
             risk_groups_only=False, min_interval_days=28,
             age_reference_date=date(2021, 10, 1), starts_on=date(2021, 10, 1),
-            deadline=date(2021, 12, 31), active=False,
+            deadline=date(2021, 12, 31), closed_at=datetime(2022, 1, 10, 2, 0),
         )
         booster = Campaign(
             name="Tiêm mũi nhắc lại lần 1 (mũi 3) cho người từ 18 tuổi trở lên",
@@ -350,7 +350,7 @@ class _Builder:
             unit=province, required_dose=DoseKind.BOOSTER_1, min_age=18, max_age=None,
             risk_groups_only=False, min_interval_days=90,
             age_reference_date=REFERENCE_DAY, starts_on=REFERENCE_DAY,
-            deadline=date(2022, 8, 31), active=True,
+            deadline=date(2022, 8, 31),
         )
         db.session.add_all([earlier, booster])
         db.session.flush()

@@ -118,6 +118,9 @@ class ComplianceListRow(db.Model):
     sex: Mapped[str] = mapped_column(String(8))
     id_number: Mapped[str | None] = mapped_column(String(12))
     phone: Mapped[str | None] = mapped_column(String(16))
+    # A minor's parent or guardian, as the list prints it for a children's campaign.
+    guardian_name: Mapped[str | None] = mapped_column(String(120))
+    guardian_phone: Mapped[str | None] = mapped_column(String(16))
     doses_received: Mapped[int] = mapped_column(Integer, default=0)
     reason: Mapped[ComplianceReason] = mapped_column(str_enum(ComplianceReason))
     reason_detail: Mapped[str | None] = mapped_column(Text)

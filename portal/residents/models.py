@@ -61,6 +61,9 @@ class Household(db.Model):
     code: Mapped[str] = mapped_column(String(32))
     address: Mapped[str] = mapped_column(String(255))
     head_name: Mapped[str | None] = mapped_column(String(120))
+    # Who answers for the household's children, when not said on the child.
+    guardian_name: Mapped[str | None] = mapped_column(String(120))
+    guardian_phone: Mapped[str | None] = mapped_column(String(16))
 
     hamlet: Mapped[AdministrativeUnit] = relationship()
     residents: Mapped[list[Resident]] = relationship(back_populates="household")
@@ -90,6 +93,9 @@ class Resident(db.Model):
     # CCCD (12 digits) or CMND (9 digits); optional, unique when present.
     id_number: Mapped[str | None] = mapped_column(String(12), unique=True)
     phone: Mapped[str | None] = mapped_column(String(16))
+    # A minor's parent or guardian, when it is not the household's.
+    guardian_name: Mapped[str | None] = mapped_column(String(120))
+    guardian_phone: Mapped[str | None] = mapped_column(String(16))
     chronic_condition: Mapped[bool] = mapped_column(Boolean, default=False)
     immunocompromised: Mapped[bool] = mapped_column(Boolean, default=False)
     pregnant: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, and_
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, and_
 from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -54,8 +54,9 @@ class Visit(db.Model):
     __scope__ = ScopedBy("resident.hamlet_id", Within.HAMLETS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Made by the browser when the form opens: a resubmitted form finds its visit again.
-    client_uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    # Made by the browser when the form opens: a resubmitted form finds its visit again. One
+    # knock on a door records a row for each campaign it screened, all with the same id.
+    client_uuid: Mapped[str] = mapped_column(String(36), index=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="RESTRICT"))
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -92,4 +93,5 @@ class Visit(db.Model):
         Index("ix_visits_campaign_resident", "campaign_id", "resident_id", "visited_at"),
         Index("ix_visits_campaign_outcome", "campaign_id", "outcome"),
         Index("ix_visits_resident", "resident_id"),
+        UniqueConstraint("client_uuid", "campaign_id"),
     )
