@@ -22,13 +22,15 @@ from portal.units.models import AdministrativeUnit, UnitLevel
 
 # A leap day, the day after one, the day before, and the demo's day.
 REFERENCE_DAYS = (date(2024, 2, 29), date(2023, 3, 1), date(2023, 2, 28), date(2022, 7, 8))
-# (min_age, max_age, risk_groups_only): open-ended, ranges with an exclusive upper bound
-# ("5 to under 12"), risk groups only with and without a lower age.
+# (min_age, max_age, risk_groups_only, sex): open-ended, ranges with an exclusive upper bound
+# ("5 to under 12"), risk groups only with and without a lower age, one sex only.
 CAMPAIGN_SHAPES = (
-    (18, None, False), (5, 12, False), (12, 18, False), (0, 5, False), (60, 65, False),
-    (18, None, True), (0, None, True), (12, 50, True), (50, None, False), (65, None, False),
+    (18, None, False, None), (5, 12, False, None), (12, 18, False, None), (0, 5, False, None),
+    (60, 65, False, None), (18, None, True, None), (0, None, True, None), (12, 50, True, None),
+    (50, None, False, None), (65, None, False, None), (18, 50, False, Sex.FEMALE),
+    (50, None, True, Sex.MALE),
 )
-AGES = sorted({age for low, high, _ in CAMPAIGN_SHAPES for age in (low, high) if age} |
+AGES = sorted({age for low, high, _, _ in CAMPAIGN_SHAPES for age in (low, high) if age} |
               {HIGH_RISK_AGE})
 RISKS = ({}, {"chronic_condition": True}, {"immunocompromised": True}, {"pregnant": True})
 
@@ -54,7 +56,7 @@ def _births() -> set[tuple[date | None, int]]:
 
 @pytest.fixture
 def grid(app):
-    """About two thousand residents of one hamlet, every birth with every risk and status."""
+    """About four thousand residents of one hamlet, every birth with every risk, status, sex."""
     with app.app_context():
         province = AdministrativeUnit(code="92", name="Cần Thơ", kind="Thành phố",
                                       level=UnitLevel.PROVINCE, path="/1/", depth=0)
@@ -67,12 +69,12 @@ def grid(app):
         db.session.flush()
         residents = [
             Resident(hamlet_id=hamlet.id, full_name="Nguyễn Văn A", name_folded="nguyen van a",
-                     birth_date=born, birth_year=year, sex=Sex.FEMALE, status=status,
+                     birth_date=born, birth_year=year, sex=sex, status=status,
                      **{"chronic_condition": False, "immunocompromised": False,
                         "pregnant": False, **risk})
-            for (born, year), risk, status in itertools.product(
+            for (born, year), risk, status, sex in itertools.product(
                 sorted(_births(), key=lambda b: (b[1], b[0] or date.min)), RISKS,
-                list(ResidentStatus))
+                list(ResidentStatus), list(Sex))
         ]
         db.session.add_all(residents)
         db.session.commit()
@@ -82,19 +84,19 @@ def grid(app):
 def test_the_database_selects_exactly_whom_the_rule_accepts(app, grid):
     differences = {}
     with app.app_context():
-        for (min_age, max_age, risk_only), reference in itertools.product(
+        for (min_age, max_age, risk_only, sex), reference in itertools.product(
                 CAMPAIGN_SHAPES, REFERENCE_DAYS):
             campaign = Campaign(name="grid", required_dose=DoseKind.BOOSTER_1, min_age=min_age,
-                                max_age=max_age, risk_groups_only=risk_only,
+                                max_age=max_age, risk_groups_only=risk_only, sex=sex,
                                 age_reference_date=reference, starts_on=reference,
                                 deadline=reference)
             selected = set(db.session.scalars(
                 select(Resident.id).where(target_clause(campaign))))
             accepted = {r.id for r in grid if is_targeted(r, campaign)}
             # The grid reaches both sides of every rule: someone is in, someone is out.
-            assert accepted and len(accepted) < len(grid), (min_age, max_age, risk_only)
+            assert accepted and len(accepted) < len(grid), (min_age, max_age, risk_only, sex)
             if selected != accepted:
-                differences[(min_age, max_age, risk_only, reference)] = sorted(
+                differences[(min_age, max_age, risk_only, sex, reference)] = sorted(
                     (r.birth_date or r.birth_year, r.status.value) for r in grid
                     if r.id in selected ^ accepted)[:5]
     assert differences == {}

@@ -33,8 +33,11 @@ def in_high_risk_group(resident: Resident, age: int) -> bool:
 
 
 def is_targeted(resident: Resident, campaign: Campaign) -> bool:
-    """In the campaign's target population: present, of the right age, of a risk group if asked."""
+    """In the campaign's target population: present, of the right age (and sex, if it says),
+    of a risk group if asked."""
     if resident.status is not ResidentStatus.PRESENT:
+        return False
+    if campaign.sex is not None and resident.sex is not campaign.sex:
         return False
     age = age_in_campaign(resident, campaign)
     if age < campaign.min_age:
@@ -50,6 +53,8 @@ def target_clause(campaign: Campaign):
     conditions = [Resident.status == ResidentStatus.PRESENT, aged_at_least(campaign.min_age, ref)]
     if campaign.max_age is not None:
         conditions.append(aged_under(campaign.max_age, ref))
+    if campaign.sex is not None:
+        conditions.append(Resident.sex == campaign.sex)
     if campaign.risk_groups_only:
         conditions.append(
             aged_at_least(HIGH_RISK_AGE, ref)
