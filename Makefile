@@ -70,6 +70,7 @@ bench: setup
 
 # After adding user-facing strings: extract them, then translate the new entries in the .po.
 translations-update: setup
+	mkdir -p build
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location -o build/messages.pot portal
 	$(BIN)/pybabel update -i build/messages.pot -d portal/translations --no-fuzzy-matching
 

@@ -16,7 +16,7 @@ from sqlalchemy import event, select
 from portal import create_app
 from portal.auth.models import User
 from portal.extensions import db
-from portal.campaigns.active import active_campaign
+from portal.campaigns.active import chosen_campaign
 from portal.rendering import render
 from portal.visits.progress import HamletProgress, hamlet_progress
 
@@ -30,7 +30,7 @@ def frozen_screener_context(app: Flask) -> dict:
         user = db.session.scalar(select(User).where(User.username == SCREENER))
         if user is None:
             raise RuntimeError(f"no {SCREENER!r} account in the database: seed the demo first")
-        campaign = active_campaign(user)
+        campaign = chosen_campaign(user)
         hamlets = hamlet_progress(user, campaign)
         # Plain copies rather than ORM objects: a lazy load at render time would be a query.
         context = {

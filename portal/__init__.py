@@ -122,15 +122,28 @@ def register_templating(app: Flask) -> None:
     """Labels, date filters and the htmx configuration for every template."""
     from portal import labels
     from portal.access import Action, can
-    from portal.campaigns.rules import age_in_campaign
+    from portal.campaigns.active import campaign_choice, deadline_of
+    from portal.campaigns.rules import age_of
+    from portal.timeutil import today_local
     from portal.residents.identity import mask_id_number
     from portal.visits.models import Outcome
-    from portal.visits.outcomes import CLOSED, OUTCOME_DETAILS
+    from portal.visits.outcomes import CLOSED, OUTCOME_DETAILS, PER_CAMPAIGN_FIELDS
 
     labels.register(app)
     app.jinja_env.globals.update(htmx_config=HTMX_CONFIG, Outcome=Outcome, can=can, Action=Action,
                                  new_uuid=lambda: str(uuid.uuid4()), CLOSED_STANDINGS=CLOSED,
-                                 OUTCOME_DETAILS=OUTCOME_DETAILS)
+                                 OUTCOME_DETAILS=OUTCOME_DETAILS,
+                                 PER_CAMPAIGN_FIELDS=PER_CAMPAIGN_FIELDS)
+
+    @app.template_global()
+    def campaigns_of_user():
+        """The signed-in user's campaigns: the one they work on, the others open, its deadline."""
+        return campaign_choice(current_user, today_local())
+
+    @app.template_filter("deadline")
+    def deadline(campaign):
+        """A campaign's deadline on today's date: its day, and days left or overdue."""
+        return deadline_of(campaign, today_local())
 
     @app.template_filter("masked")
     def masked(value) -> str:
@@ -138,9 +151,9 @@ def register_templating(app: Flask) -> None:
         return mask_id_number(value)
 
     @app.template_filter("age")
-    def age(resident, campaign) -> int:
-        """Age on the campaign's reference date."""
-        return age_in_campaign(resident, campaign)
+    def age(resident) -> int:
+        """Age today, in Vietnam."""
+        return age_of(resident, today_local())
 
     @app.template_filter("dmy_local")
     def format_dmy_local(value) -> str:

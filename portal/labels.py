@@ -35,15 +35,6 @@ DOSE = {
     DoseKind.BOOSTER_2: _l("Booster 2 (dose 4)"),
 }
 
-# Column headings of coverage tables, where the full names would not fit a phone.
-DOSE_SHORT = {
-    DoseKind.DOSE_1: _l("D1"),
-    DoseKind.DOSE_2: _l("D2"),
-    DoseKind.BOOSTER_1: _l("D3"),
-}
-
-
-
 OUTCOME = {
     Outcome.UP_TO_DATE: _l("Up to date (card seen)"),
     Outcome.WILLING: _l("Willing, not yet vaccinated"),
@@ -178,12 +169,26 @@ IMPORT_STATE = {"uploaded": _l("Columns to map"), "running": _l("Importing"),
                 "done": _l("Imported"), "failed": _l("Failed")}
 
 
+# The columns of the commune lead's table of a campaign (visits/progress.PROGRESS_COLUMNS).
+PROGRESS_COLUMN = {
+    "to_visit": _l("To visit"),
+    "willing": _l("Willing"),
+    "refused": _l("Refused"),
+    "contraindicated": _l("Contraindicated"),
+    "deferred": _l("Deferred"),
+    "homebound": _l("Cannot leave home"),
+    "hospitalised": _l("In hospital"),
+    "absent": _l("Not at home"),
+    "up_to_date": _l("Up to date"),
+}
+
+
 def register(app) -> None:
     """Make the label maps available to every template."""
     app.jinja_env.globals.update(
-        ROLE_LABEL=ROLE, LEVEL_LABEL=LEVEL, DOSE_LABEL=DOSE, DOSE_SHORT_LABEL=DOSE_SHORT, OUTCOME_LABEL=OUTCOME, REFUSAL_LABEL=REFUSAL_REASON, CATEGORY_LABEL=SCREENING_CATEGORY,
+        ROLE_LABEL=ROLE, LEVEL_LABEL=LEVEL, DOSE_LABEL=DOSE, OUTCOME_LABEL=OUTCOME, REFUSAL_LABEL=REFUSAL_REASON, CATEGORY_LABEL=SCREENING_CATEGORY,
         STANDING_LABEL=STANDING, FOLLOW_UP_LABEL=FOLLOW_UP, AUDIT_ACTION_LABEL=AUDIT_ACTION,
         REASON_LABEL=COMPLIANCE_REASON, LIST_STATE_LABEL=LIST_STATE, JOB_STAGE_LABEL=JOB_STAGE,
         IMPORT_FIELD_LABEL=IMPORT_FIELD, IMPORT_KIND_LABEL=IMPORT_KIND,
-        IMPORT_STATE_LABEL=IMPORT_STATE,
+        IMPORT_STATE_LABEL=IMPORT_STATE, PROGRESS_COLUMN_LABEL=PROGRESS_COLUMN,
     )

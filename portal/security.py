@@ -1,6 +1,9 @@
-"""Response headers that every answer carries: what a browser may load, frame and send on."""
+"""Response headers that every answer carries (what a browser may load, frame and send on),
+and where the portal may send a browser next."""
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -43,3 +46,13 @@ def register_security_headers(app: Flask) -> None:
         if response.mimetype == "text/html":
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site; anything with a scheme or host could send the user away."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target

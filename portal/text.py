@@ -20,3 +20,12 @@ def fold(text: str | None) -> str:
 def normalise_name(text: str) -> str:
     """A person's name as stored: NFC, single spaces, no edge blanks."""
     return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+_NUMBERS = re.compile(r"(\d+)")
+
+
+def natural_key(text: str) -> tuple:
+    """Sorts names as people count: "Khu vực 2" before "Khu vực 10", accents aside."""
+    return tuple(int(part) if part.isdigit() else part
+                 for part in _NUMBERS.split(fold(text)))

@@ -31,6 +31,7 @@ ROUTES = {
     "main.set_language": (PUBLIC, None),
     "auth.logout": (LOGIN, None),
     "main.home": (LOGIN, None),
+    "main.choose": (LOGIN, None),
     "residents.search": (Action.SEARCH_RESIDENTS, None),
     "visits.card": (Action.VIEW_HEALTH_DETAILS, "resident"),
     "residents.new": (Action.ADD_RESIDENT, "hamlet"),
@@ -38,6 +39,7 @@ ROUTES = {
     "visits.hamlet": (Action.WALK, "hamlet"),
     "visits.record": (Action.RECORD_VISIT, "resident"),
     "visits.undo": (Action.RECORD_VISIT, "visit"),
+    "visits.household_absent": (Action.RECORD_VISIT, "household"),
     "visits.follow_up": (Action.VIEW_FOLLOW_UP, None),
     "visits.pending": (Action.RECORD_VISIT, None),
     "auth.discard_kept": (LOGIN, None),
@@ -143,9 +145,12 @@ def objects(app, world):
             jobs[code] = job.id
         db.session.commit()
         hamlet_of = {key: db.session.get(Resident, world[key]).hamlet_id for key in ("nam", "other")}
+        household_of = {key: db.session.get(Resident, world[key]).household_id
+                        for key in ("nam", "other")}
     return {
         "resident": (world["nam"], world["other"]),
         "hamlet": (hamlet_of["nam"], hamlet_of["other"]),
+        "household": (household_of["nam"], household_of["other"]),
         "visit": (visits["nam"], visits["other"]),
         "user": (accounts["31117"], accounts["31183"]),
         "list": (lists["31117"], lists["31183"]),

@@ -97,7 +97,7 @@ def test_a_deferral_that_has_ended_puts_the_person_back_as_due(app, world):
 
 
 def test_the_latest_visit_counts_and_an_undone_one_does_not(app, world):
-    from portal.visits.recording import undo_visit
+    from portal.visits.recording import undo_knock
     from portal.visits.models import Visit
 
     with app.app_context():
@@ -106,7 +106,7 @@ def test_the_latest_visit_counts_and_an_undone_one_does_not(app, world):
         assert _reasons(world)["duc"] is ComplianceReason.REFUSED
         user = db.session.scalar(select(User).where(User.username == "screener"))
         latest = db.session.scalars(select(Visit).order_by(Visit.id.desc())).first()
-        undo_visit(latest, user=user, now=latest.created_at, today=TODAY)
+        undo_knock(latest, user=user, now=latest.created_at, today=TODAY)
         db.session.commit()
         assert _reasons(world)["duc"] is ComplianceReason.ABSENT
 

@@ -16,7 +16,7 @@ from portal.residents.models import Dose, DoseKind, RecordSource, Resident, Resi
 from portal.timeutil import utcnow
 from portal.visits.models import Outcome, RefusalReason, ScreeningCategory, Visit
 from portal.visits.outcomes import Standing, effect_of, standing
-from portal.visits.recording import UndoRefused, VisitInput, record_visit, undo_visit
+from portal.visits.recording import UndoRefused, VisitInput, record_visit, undo_knock
 from portal.visits.standings import standing_of
 
 TODAY = date(2022, 7, 15)
@@ -146,7 +146,7 @@ def test_moving_away_takes_the_resident_out_and_undo_brings_them_back(app, world
     assert _standing(app, world, "nam") is Standing.LEFT
     with app.test_request_context():
         visit = db.session.get(Visit, visit_id)
-        undo_visit(visit, user=visit.user, now=utcnow(), today=TODAY)
+        undo_knock(visit, user=visit.user, now=utcnow(), today=TODAY)
         db.session.commit()
     with app.app_context():
         assert db.session.get(Resident, world["nam"]).status is ResidentStatus.PRESENT
@@ -158,7 +158,7 @@ def test_undo_of_a_card_seen_removes_the_dose_it_added(app, world):
     visit_id, _ = _record(app, world, "hoa", Outcome.UP_TO_DATE)
     with app.test_request_context():
         visit = db.session.get(Visit, visit_id)
-        undo_visit(visit, user=visit.user, now=utcnow(), today=TODAY)
+        undo_knock(visit, user=visit.user, now=utcnow(), today=TODAY)
         db.session.commit()
     assert _standing(app, world, "hoa") is Standing.TO_VISIT
 
@@ -168,10 +168,10 @@ def test_undo_is_refused_after_a_few_minutes_or_to_another_user(app, world):
     with app.test_request_context():
         visit = db.session.get(Visit, visit_id)
         with pytest.raises(UndoRefused):
-            undo_visit(visit, user=visit.user, now=utcnow() + timedelta(minutes=6), today=TODAY)
+            undo_knock(visit, user=visit.user, now=utcnow() + timedelta(minutes=6), today=TODAY)
         lead = db.session.scalar(select(User).where(User.role == Role.COMMUNE_LEAD))
         with pytest.raises(UndoRefused):
-            undo_visit(visit, user=lead, now=utcnow(), today=TODAY)
+            undo_knock(visit, user=lead, now=utcnow(), today=TODAY)
 
 
 def test_every_visit_is_audited_with_the_standing_before_and_after(app, world):

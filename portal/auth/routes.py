@@ -6,7 +6,6 @@ import functools
 import logging
 import secrets
 import time
-from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, request, session, url_for
 from flask_babel import gettext as _
@@ -20,6 +19,7 @@ from portal.auth.passwords import hash_password, verify_password
 from portal.auth.resume import confirmation_url, forget_kept, put_back, take_kept
 from portal.extensions import db, limiter
 from portal.rendering import render
+from portal.security import safe_next
 from portal.timeutil import utcnow
 
 bp = Blueprint("auth", __name__)
@@ -30,16 +30,6 @@ log = logging.getLogger(__name__)
 def _dummy_hash(method: str) -> str:
     """Checked against when the user name is unknown, so both failures take as long."""
     return hash_password(secrets.token_urlsafe(16), method)
-
-
-def safe_next(target: str | None) -> str | None:
-    """Only a path on this site; anything with a scheme or host could send the user away."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 def find_user(username: str) -> User | None:

@@ -1,60 +1,50 @@
-"""Dose coverage among the adults of each commune in scope, as the district compares them."""
+"""A campaign's coverage in each commune in scope: its target population, and how many of them
+have its dose (or a later one), as the district compares communes."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from portal.campaigns.models import Campaign
+from portal.campaigns.rules import satisfying_doses, target_clause
 from portal.extensions import db
-from portal.residents.ages import aged_at_least
-from portal.residents.models import Dose, DoseKind, Resident, ResidentStatus
+from portal.residents.models import Dose, Resident
 from portal.scope import communes_of
 from portal.units.models import AdministrativeUnit
-
-ADULT_AGE = 18
-# The doses the district compares communes by: the primary series and the first booster.
-COVERAGE_DOSES = (DoseKind.DOSE_1, DoseKind.DOSE_2, DoseKind.BOOSTER_1)
 
 
 @dataclass
 class Coverage:
-    """Dose coverage among adults of one commune."""
+    """One commune's target population in a campaign, and those up to date."""
 
     commune: AdministrativeUnit
-    adults: int = 0
-    doses: dict[DoseKind, int] = field(default_factory=lambda: defaultdict(int))
+    target: int = 0
+    up_to_date: int = 0
 
-    def percent(self, kind: DoseKind) -> float:
-        return 100.0 * self.doses[kind] / self.adults if self.adults else 0.0
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.up_to_date / self.target if self.target else 0.0
 
 
 def commune_coverage(user, campaign: Campaign | None) -> list[Coverage]:
-    """Adults (18+ on the campaign's reference date) and how many have each dose, per commune."""
+    """The campaign's target and those with its dose, per commune in scope, in one query."""
     rows = {c.id: Coverage(c) for c in communes_of(user)}
     if not rows or campaign is None:
         return list(rows.values())
-    adult = aged_at_least(ADULT_AGE, campaign.age_reference_date)
     hamlet = AdministrativeUnit
-    adults = (
-        select(hamlet.parent_id, func.count())
+    has_dose = exists().where(Dose.resident_id == Resident.id,
+                              Dose.kind.in_(satisfying_doses(campaign)))
+    counts = db.session.execute(
+        select(hamlet.parent_id, has_dose, func.count())
         .select_from(Resident)
         .join(hamlet, Resident.hamlet_id == hamlet.id)
-        .where(hamlet.parent_id.in_(rows), Resident.status == ResidentStatus.PRESENT, adult)
-        .group_by(hamlet.parent_id)
+        .where(hamlet.parent_id.in_(rows), target_clause(campaign))
+        .group_by(hamlet.parent_id, has_dose)
     )
-    for commune_id, count in db.session.execute(adults):
-        rows[commune_id].adults = count
-    doses = (
-        select(hamlet.parent_id, Dose.kind, func.count())
-        .select_from(Dose)
-        .join(Resident, Dose.resident_id == Resident.id)
-        .join(hamlet, Resident.hamlet_id == hamlet.id)
-        .where(hamlet.parent_id.in_(rows), Resident.status == ResidentStatus.PRESENT, adult)
-        .group_by(hamlet.parent_id, Dose.kind)
-    )
-    for commune_id, kind, count in db.session.execute(doses):
-        rows[commune_id].doses[kind] = count
+    for commune_id, up_to_date, count in counts:
+        rows[commune_id].target += count
+        if up_to_date:
+            rows[commune_id].up_to_date += count
     return list(rows.values())

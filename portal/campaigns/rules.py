@@ -16,10 +16,14 @@ DOSE_ORDER = list(DoseKind)
 HIGH_RISK_AGE = 50
 
 
+def age_of(resident: Resident, day: date) -> int:
+    """Whole years on a day (1 January for year-only births)."""
+    return age_on(resident.birth_date or date(resident.birth_year, 1, 1), day)
+
+
 def age_in_campaign(resident: Resident, campaign: Campaign) -> int:
-    """Whole years on the campaign's reference date (1 January for year-only births)."""
-    born = resident.birth_date or date(resident.birth_year, 1, 1)
-    return age_on(born, campaign.age_reference_date)
+    """Whole years on the campaign's reference date."""
+    return age_of(resident, campaign.age_reference_date)
 
 
 def in_high_risk_group(resident: Resident, age: int) -> bool:
@@ -74,3 +78,20 @@ def has_required_dose(dose_kinds: Iterable[DoseKind], campaign: Campaign) -> boo
     """True when the resident has the campaign's dose (or a later one)."""
     wanted = set(satisfying_doses(campaign))
     return any(kind in wanted for kind in dose_kinds)
+
+
+def _has_or_later(kinds: set[DoseKind], kind: DoseKind) -> bool:
+    """Whether the person has this dose, or one after it (which could not come without it)."""
+    return any(later in kinds for later in DOSE_ORDER[DOSE_ORDER.index(kind):])
+
+
+def next_dose(dose_kinds: Iterable[DoseKind], campaign: Campaign) -> DoseKind | None:
+    """The dose the person needs next in the campaign: the first they lack of the doses that
+    must come first, else the campaign's own; None when they are up to date for it."""
+    kinds = set(dose_kinds)
+    if has_required_dose(kinds, campaign):
+        return None
+    for kind in campaign.prior_doses or ():
+        if not _has_or_later(kinds, DoseKind(kind)):
+            return DoseKind(kind)
+    return campaign.required_dose

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from portal.access import Action, can, requires
 from portal.audit.log import record
 from portal.audit.models import AuditEvent
-from portal.campaigns.active import active_campaign
+from portal.campaigns.active import chosen_campaign
 from portal.extensions import db
 from portal.lists import files
 from portal.lists.browse import campaigns_with_lists, find_lists
@@ -28,7 +28,7 @@ PREVIEW_ROWS = 100
 
 
 def _campaign_or_404():
-    campaign = active_campaign(current_user)
+    campaign = chosen_campaign(current_user)
     if campaign is None:
         abort(404)
     return campaign

@@ -8,9 +8,12 @@ from flask import Blueprint, jsonify, redirect, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
+from portal.campaigns.active import choose_campaign
 from portal.extensions import csrf, db
+from portal.ids import id_from
 from portal.main.dashboard import home_context
 from portal.rendering import render
+from portal.security import safe_next
 
 bp = Blueprint("main", __name__)
 
@@ -22,6 +25,15 @@ def home():
     user = current_user
     context = home_context(user)
     return render(f"main/home_{user.role.value}.html", **context)
+
+
+@bp.route("/campaign", methods=["POST"])
+@login_required
+def choose():
+    """Work on another of one's open campaigns; back to the page the choice was made on."""
+    choose_campaign(current_user, id_from(request.form.get("campaign")) or 0)
+    db.session.commit()
+    return redirect(safe_next(request.form.get("next")) or url_for("main.home"))
 
 
 @bp.route("/healthz")

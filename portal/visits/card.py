@@ -1,4 +1,4 @@
-"""The resident's card, where a visit is recorded: what it shows, also after a save or a refusal."""
+"""The resident's card, where a knock on the door is recorded for every campaign that needs it."""
 
 from __future__ import annotations
 
@@ -8,33 +8,38 @@ from types import SimpleNamespace
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.campaigns.active import active_campaign
+from portal.campaigns.active import open_campaigns
 from portal.extensions import db
 from portal.residents.models import Resident
 from portal.timeutil import today_local
-from portal.visits.forms import VisitForm
+from portal.visits.forms import PER_CAMPAIGN, VisitForm
 from portal.visits.models import Outcome, Visit
-from portal.visits.outcomes import OUTCOME_DETAILS
-from portal.visits.standings import standing_from_history
+from portal.visits.outcomes import OUTCOME_DETAILS, Standing
+from portal.visits.standings import screening_of
 
 
 def card_context(resident: Resident, form: VisitForm | None = None, saved=None) -> dict:
-    """What the card shows: the resident, their standing and visits, and the outcome forms.
+    """What the card shows: the resident, where they stand in every open campaign that targets
+    them, their visits, and the outcome forms for the campaigns still to record.
 
-    A saved visit shows its confirmation instead of the forms; a refused form comes back with
-    its errors.
+    A saved knock (its visits) shows its confirmation instead of the forms; a refused form
+    comes back with its errors.
     """
-    campaign = active_campaign(current_user)
+    campaigns = open_campaigns(current_user)
     today = today_local()
     visits = sorted(resident_visits(resident), key=lambda v: v.visited_at, reverse=True)
-    current = standing_from_history(resident, campaign, today, visits) if campaign else None
+    screening = [s for s in screening_of(resident, campaigns, today, visits)
+                 if s.standing is not Standing.NOT_TARGETED]
+    to_record = [s for s in screening if s.to_record]
     return {
         "resident": resident,
-        "campaign": campaign,
-        "standing": current,
+        "campaigns": campaigns,
+        "screening": screening,
+        "to_record": to_record,
+        "record_ids": ",".join(str(s.campaign.id) for s in to_record),
         "visits": visits,
         "form": form or (None if saved else VisitForm(formdata=None, today=today)),
-        "saved": saved,
+        "saved": saved or [],
         "today": today,
     }
 
@@ -45,13 +50,20 @@ def resident_visits(resident: Resident) -> list[Visit]:
 
 
 def entry_facts(form: VisitForm) -> list[tuple[str, str]]:
-    """The details of an entry as the screener reads them back, those its outcome keeps."""
-    if form.outcome.data not in set(Outcome):
+    """The details of an entry as the screener reads them back, those its outcomes keep."""
+    if form.outcome.data == PER_CAMPAIGN:
+        outcomes = {Outcome(form.campaign_outcome(campaign_id)) for campaign_id in form.campaigns
+                    if form.campaign_outcome(campaign_id) in set(Outcome)}
+    elif form.outcome.data in set(Outcome):
+        outcomes = {Outcome(form.outcome.data)}
+    else:
         return []
-    outcome = Outcome(form.outcome.data)
     values = form.details()
+    present = SimpleNamespace(**values)
+    kept = dict.fromkeys(name for outcome in sorted(outcomes)
+                         for name in OUTCOME_DETAILS[outcome].kept(present))
     facts = []
-    for name in OUTCOME_DETAILS[outcome].kept(SimpleNamespace(**values)):
+    for name in kept:
         value = values[name]
         if value is None:
             continue

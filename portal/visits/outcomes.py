@@ -93,6 +93,9 @@ OUTCOME_DETAILS: dict[Outcome, Details] = {
     Outcome.MOVED_AWAY: _NOTE,
     Outcome.DECEASED: _NOTE,
 }
+# The details a form with an outcome for each campaign asks, once for all of them.
+PER_CAMPAIGN_FIELDS = tuple(dict.fromkeys(
+    name for details in OUTCOME_DETAILS.values() for name in details.asks))
 # Every detail any outcome takes, in the order the forms ask them.
 DETAIL_FIELDS = tuple(dict.fromkeys(
     name for details in OUTCOME_DETAILS.values()

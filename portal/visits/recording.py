@@ -1,7 +1,9 @@
-"""Recording a visit and undoing it: once per client id, with its effects and an audit row."""
+"""Recording a knock on a door and undoing it: a visit per campaign it screened, once per
+client id, each with its effects and an audit row."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -15,7 +17,7 @@ from portal.residents.models import Dose, RecordSource, Resident, ResidentStatus
 from portal.timeutil import utcnow
 from portal.visits.models import Outcome, RefusalReason, ScreeningCategory, Visit
 from portal.visits.outcomes import DETAIL_FIELDS, OUTCOME_DETAILS, effect_of
-from portal.visits.standings import standing_of
+from portal.visits.standings import standing_of, standings_in
 
 UNDO_WINDOW = timedelta(minutes=5)
 # The details a visit row holds itself (the others, from a card seen, make a dose).
@@ -41,9 +43,10 @@ class VisitInput:
     vaccine: str | None = None
 
 
-def find_by_client_uuid(client_uuid: str) -> Visit | None:
-    """The visit a form already saved, if any."""
-    return db.session.scalar(select(Visit).where(Visit.client_uuid == client_uuid))
+def knock_of(client_uuid: str) -> list[Visit]:
+    """The visits a form already saved (one per campaign it screened), if any, in order."""
+    return list(db.session.scalars(
+        select(Visit).where(Visit.client_uuid == client_uuid).order_by(Visit.id)))
 
 
 def _visit_facts(visit: Visit) -> dict:
@@ -68,29 +71,55 @@ def kept_details(entry: VisitInput) -> dict:
             for name in DETAIL_FIELDS}
 
 
+def record_knock(
+    *, user, resident: Resident, entries: list[tuple[Campaign, VisitInput]], today: date,
+    at: datetime | None = None,
+) -> tuple[list[Visit], bool]:
+    """Save one knock on a resident's door: a visit for each campaign it screened, each with
+    its outcome and effect; (the visits, False) when this client id was saved before.
+
+    Every entry carries the form's client id. `at` is when the visit happened, now unless said
+    (the demo's visits took place earlier). The caller commits. A concurrent duplicate shows
+    up as an IntegrityError on commit: the caller then rolls back and calls knock_of.
+    """
+    client_uuids = {entry.client_uuid for _, entry in entries}
+    if len(client_uuids) != 1 or len({c.id for c, _ in entries}) != len(entries):
+        raise ValueError("a knock has one client id and one entry per campaign")
+    existing = knock_of(client_uuids.pop())
+    if existing:
+        if any(visit.resident_id != resident.id for visit in existing):
+            raise VisitConflict(existing[0].client_uuid)
+        return existing, False
+    moment = at or utcnow()
+    # Where the person stood before the knock, in each campaign: one outcome (moved away) may
+    # change the register for all of them.
+    status_before = resident.status
+    before = [standing_of(resident, campaign, today) for campaign, _ in entries]
+    return [_record_one(user, resident, campaign, entry, today, moment, standing_before,
+                        status_before)
+            for (campaign, entry), standing_before in zip(entries, before)], True
+
+
 def record_visit(
     *, user, resident: Resident, campaign: Campaign, entry: VisitInput, today: date,
     at: datetime | None = None,
 ) -> tuple[Visit, bool]:
-    """Save a visit and apply its effect; (visit, False) when this client id was saved before.
+    """A knock that screened one campaign: record_knock with one entry."""
+    visits, created = record_knock(user=user, resident=resident, entries=[(campaign, entry)],
+                                   today=today, at=at)
+    return visits[0], created
 
-    `at` is when the visit happened, now unless said (the demo's visits took place earlier).
-    The caller commits. A concurrent duplicate shows up as an IntegrityError on commit:
-    the caller then rolls back and calls find_by_client_uuid.
-    """
-    existing = find_by_client_uuid(entry.client_uuid)
-    if existing is not None:
-        if existing.resident_id != resident.id:
-            raise VisitConflict(entry.client_uuid)
-        return existing, False
-    before = standing_of(resident, campaign, today)
+
+def _record_one(user, resident: Resident, campaign: Campaign, entry: VisitInput, today: date,
+                at: datetime, before, status_before: ResidentStatus) -> Visit:
+    """One campaign's visit of a knock: the row, its effect on the resident, its audit event."""
     details = kept_details(entry)
     visit = Visit(
         client_uuid=entry.client_uuid,
         campaign_id=campaign.id,
         resident_id=resident.id,
         user_id=user.id,
-        visited_at=at or utcnow(),
+        visited_at=at,
         outcome=entry.outcome,
         **{name: value for name, value in details.items() if name in VISIT_DETAILS},
     )
@@ -112,12 +141,33 @@ def record_visit(
     after = standing_of(resident, campaign, today, latest_visit=visit)
     record(
         "visit.create", "visit", visit.id, unit_id=resident.hamlet_id, user=user,
-        before={"standing": before.value, "resident_status": visit.resident_status_before
-                or resident.status.value},
+        before={"standing": before.value, "resident_status": status_before.value},
         after={**_visit_facts(visit), "standing": after.value,
                "resident_status": resident.status.value},
     )
-    return visit, True
+    return visit
+
+
+def household_absent(*, user, household, campaigns: list[Campaign], client_uuid: str,
+                     today: date) -> list[Visit]:
+    """Nobody of the household is at home: absent, for each member, in each campaign where they
+    still needed a visit (a deferral or a homebound standing stays as it was).
+
+    Each member's knock has its own client id, made from the household's, so the same tap sent
+    twice records nothing more. The caller commits.
+    """
+    members = list(db.session.scalars(select(Resident).where(
+        Resident.household_id == household.id, Resident.status == ResidentStatus.PRESENT)))
+    standings = standings_in(campaigns, members, today)
+    recorded = []
+    for member in members:
+        member_uuid = str(uuid.uuid5(uuid.UUID(client_uuid), str(member.id)))
+        entries = [(s.campaign, VisitInput(client_uuid=member_uuid, outcome=Outcome.ABSENT))
+                   for s in standings[member.id] if s.needs_visit]
+        if entries:
+            visits, _ = record_knock(user=user, resident=member, entries=entries, today=today)
+            recorded += visits
+    return recorded
 
 
 class UndoRefused(ValueError):
@@ -133,21 +183,26 @@ def can_undo(visit: Visit, user, now: datetime) -> bool:
     )
 
 
-def undo_visit(visit: Visit, *, user, now: datetime, today: date) -> None:
-    """Take back a visit just recorded: it stays in the history, marked undone, its effects reversed."""
-    if not can_undo(visit, user, now):
+def undo_knock(visit: Visit, *, user, now: datetime, today: date) -> list[Visit]:
+    """Take back a knock just recorded (the visit and those of the same knock): they stay in the
+    history, marked undone, their effects reversed."""
+    visits = [v for v in knock_of(visit.client_uuid) if v.undone_at is None]
+    if not visits or not all(can_undo(v, user, now) for v in visits):
         raise UndoRefused(visit.id)
     resident = visit.resident
-    campaign = visit.campaign
-    before = standing_of(resident, campaign, today)
-    visit.undone_at = now
-    if visit.resident_status_before:
-        resident.status = ResidentStatus(visit.resident_status_before)
-    db.session.execute(delete(Dose).where(Dose.visit_id == visit.id))
+    before = {v.id: standing_of(resident, v.campaign, today) for v in visits}
+    for undone in visits:
+        undone.undone_at = now
+        if undone.resident_status_before:
+            resident.status = ResidentStatus(undone.resident_status_before)
+    db.session.execute(delete(Dose).where(Dose.visit_id.in_([v.id for v in visits])))
     db.session.flush()
     db.session.refresh(resident, ["doses"])
-    after = standing_of(resident, campaign, today)
-    record(
-        "visit.undo", "visit", visit.id, unit_id=resident.hamlet_id, user=user,
-        before={"standing": before.value}, after={"standing": after.value, "undone": True},
-    )
+    for undone in visits:
+        after = standing_of(resident, undone.campaign, today)
+        record(
+            "visit.undo", "visit", undone.id, unit_id=resident.hamlet_id, user=user,
+            before={"standing": before[undone.id].value},
+            after={"standing": after.value, "undone": True},
+        )
+    return visits

@@ -10,28 +10,31 @@ from sqlalchemy.exc import IntegrityError
 from portal.access import Action, requires
 from portal.audit import log as audit
 from portal.auth.resume import kept_entry, resumable
-from portal.campaigns.active import active_campaign
+from portal.campaigns.active import chosen_campaign, open_campaigns
 from portal.extensions import db
 from portal.ids import id_from
 from portal.rendering import render
-from portal.residents.models import Resident
+from portal.residents.models import Household, Resident
 from portal.scope import get_in_scope_or_404, hamlet_in_scope_or_404
 from portal.timeutil import today_local, utcnow
 from portal.visits.card import card_context, entry_facts
 from portal.visits.followup import FollowUp, follow_up_list
-from portal.visits.forms import VisitForm
+from portal.visits.forms import HouseholdAbsentForm, VisitForm
 from portal.visits.models import Visit
 from portal.visits.progress import hamlet_progress
+from portal.visits.standings import standings_in
 from portal.visits.recording import (
-    UndoRefused, VisitConflict, find_by_client_uuid, record_visit, undo_visit,
+    UndoRefused, VisitConflict, knock_of, record_knock, undo_knock,
 )
-from portal.visits.walk import hamlet_walk
+from portal.visits.recording import household_absent as record_household_absent
+from portal.visits.walk import hamlet_walk, household_walk
 
 bp = Blueprint("visits", __name__)
 
 
 def _campaign_or_404():
-    campaign = active_campaign(current_user)
+    """The campaign the user works on; 404 when no open campaign covers their unit."""
+    campaign = chosen_campaign(current_user)
     if campaign is None:
         abort(404)
     return campaign
@@ -40,8 +43,8 @@ def _campaign_or_404():
 @bp.route("/walk")
 @requires(Action.WALK)
 def walk():
-    """Pick a hamlet."""
-    campaign = active_campaign(current_user)
+    """Pick a hamlet; how far each has got in the campaign the user works on."""
+    campaign = chosen_campaign(current_user)
     return render("visits/walk.html", campaign=campaign,
                   hamlets=hamlet_progress(current_user, campaign))
 
@@ -51,12 +54,14 @@ def walk():
 def hamlet(hamlet_id: int):
     """A hamlet's households; those with someone to visit first. HTMX asks for more pages."""
     place = hamlet_in_scope_or_404(hamlet_id, current_user)
-    campaign = _campaign_or_404()
+    campaigns = open_campaigns(current_user)
+    if not campaigns:
+        abort(404)
     page = min(max(request.args.get("page", 1, type=int), 1), 100_000)
     only = request.args.get("only") == "1"
-    walk_page = hamlet_walk(place, campaign, today_local(), page=page, only_to_visit=only)
+    walk_page = hamlet_walk(place, campaigns, today_local(), page=page, only_to_visit=only)
     block = "households" if page > 1 else "walk"
-    return render("visits/hamlet.html", block=block, hamlet=place, campaign=campaign,
+    return render("visits/hamlet.html", block=block, hamlet=place, campaigns=campaigns,
                   walk=walk_page, only=only)
 
 
@@ -67,32 +72,42 @@ def card(resident_id: int):
     resident = get_in_scope_or_404(Resident, resident_id, current_user)
     audit.record("resident.view", "resident", resident.id, unit_id=resident.hamlet_id)
     db.session.commit()
-    # After a save without JavaScript, the redirect names the visit to confirm.
+    # After a save without JavaScript, the redirect names the knock to confirm.
     saved_id = id_from(request.args.get("saved"))
     saved = db.session.get(Visit, saved_id) if saved_id else None
     if saved is not None and (saved.resident_id != resident.id or saved.user_id != current_user.id):
         saved = None
-    return render("visits/card.html", **card_context(resident, saved=saved))
+    knock = knock_of(saved.client_uuid) if saved else []
+    return render("visits/card.html", **card_context(resident, saved=knock))
 
 
 @bp.route("/residents/<int:resident_id>/visits", methods=["POST"])
 @requires(Action.RECORD_VISIT)
 @resumable(confirm="visits.pending")
 def record(resident_id: int):
-    """Save the outcome of a visit. The same form sent twice saves one visit."""
+    """Save a knock on the door: an outcome for each campaign the card showed to record. The
+    same form sent twice saves one knock."""
     resident = get_in_scope_or_404(Resident, resident_id, current_user)
-    campaign = _campaign_or_404()
     today = today_local()
     form = VisitForm(today=today)
     if not form.validate_on_submit():
         return render("visits/card.html", block="record", status=422,
                       **card_context(resident, form=form))
-    entry = form.entry()
+    saved_before = knock_of(form.client_uuid.data)
+    if saved_before:  # sent again (a double tap, a retry): the knock as it was saved
+        if saved_before[0].resident_id != resident.id:
+            abort(409)
+        return _saved(resident, saved_before)
+    needing = [s.campaign for s in standings_in(open_campaigns(current_user), [resident],
+                                                 today)[resident.id] if s.to_record]
+    entries = form.entries(needing)
+    if not entries:  # nothing left to record: up to date, or the campaigns closed meanwhile
+        abort(409)
     try:
-        visit, _created = record_visit(user=current_user, resident=resident, campaign=campaign,
-                                       entry=entry, today=today)
+        visits, _created = record_knock(user=current_user, resident=resident, entries=entries,
+                                        today=today)
         # Rendered before the commit, which would expire every object the page reads.
-        response = _saved(resident, visit)
+        response = _saved(resident, visits)
         db.session.commit()
     except VisitConflict:
         db.session.rollback()
@@ -100,27 +115,27 @@ def record(resident_id: int):
     except IntegrityError:
         # The same form arrived twice at once: the other request saved it.
         db.session.rollback()
-        visit = find_by_client_uuid(entry.client_uuid)
-        if visit is None or visit.resident_id != resident.id:
+        visits = knock_of(form.client_uuid.data)
+        if not visits or visits[0].resident_id != resident.id:
             raise
-        return _saved(resident, visit)
+        return _saved(resident, visits)
     return response
 
 
-def _saved(resident: Resident, visit):
-    """The answer to a saved visit: the card's record block in place, or the card."""
+def _saved(resident: Resident, visits: list[Visit]):
+    """The answer to a saved knock: the card's record block in place, or the card."""
     if getattr(request, "htmx", False):
-        return render("visits/card.html", block="record", **card_context(resident, saved=visit))
-    return redirect(url_for("visits.card", resident_id=resident.id, saved=visit.id))
+        return render("visits/card.html", block="record", **card_context(resident, saved=visits))
+    return redirect(url_for("visits.card", resident_id=resident.id, saved=visits[0].id))
 
 
 @bp.route("/visits/<int:visit_id>/undo", methods=["POST"])
 @requires(Action.RECORD_VISIT)
 def undo(visit_id: int):
-    """Take back a visit recorded in the last few minutes."""
+    """Take back a knock recorded in the last few minutes (every campaign it recorded)."""
     visit = get_in_scope_or_404(Visit, visit_id, current_user)
     try:
-        undo_visit(visit, user=current_user, now=utcnow(), today=today_local())
+        undo_knock(visit, user=current_user, now=utcnow(), today=today_local())
     except UndoRefused:
         db.session.rollback()
         abort(403)
@@ -130,6 +145,30 @@ def undo(visit_id: int):
     if getattr(request, "htmx", False):
         return render("visits/card.html", block="record", **card_context(resident))
     return redirect(url_for("visits.card", resident_id=resident.id))
+
+
+@bp.route("/households/<int:household_id>/absent", methods=["POST"])
+@requires(Action.RECORD_VISIT)
+def household_absent(household_id: int):
+    """Nobody at home: absent for every member who needed a visit, in one or two taps."""
+    household = get_in_scope_or_404(Household, household_id, current_user)
+    form = HouseholdAbsentForm()
+    if not form.validate_on_submit():
+        abort(400)
+    today = today_local()
+    try:
+        record_household_absent(user=current_user, household=household,
+                                campaigns=open_campaigns(current_user),
+                                client_uuid=form.client_uuid.data, today=today)
+        db.session.commit()
+    except IntegrityError:  # the same tap arrived twice at once: the other request saved it
+        db.session.rollback()
+    if getattr(request, "htmx", False):
+        return render("visits/household.html", block="household",
+                      h=household_walk(household, open_campaigns(current_user), today),
+                      hamlet=household.hamlet, done=True)
+    return redirect(url_for("visits.hamlet", hamlet_id=household.hamlet_id,
+                            _anchor=f"household-{household.id}"))
 
 
 @bp.route("/follow-up/<kind>")
@@ -162,6 +201,6 @@ def pending():
         return redirect(url_for("main.home"))
     resident = get_in_scope_or_404(Resident, kept.args.get("resident_id", 0), current_user)
     form = VisitForm(data=kept.form, today=today_local())
-    already = find_by_client_uuid(kept.form.get("client_uuid", ""))
+    already = knock_of(kept.form.get("client_uuid", ""))
     return render("visits/pending.html", resident=resident, kept=kept, facts=entry_facts(form),
                   already=already, message=_("Your session ended while you were saving."))

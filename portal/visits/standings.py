@@ -1,18 +1,19 @@
-"""Standings of residents in a campaign, read from the database for one or many residents."""
+"""Standings of residents in campaigns, read from the database for one or many residents."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 
 from portal.campaigns.models import Campaign
-from portal.campaigns.rules import has_required_dose, is_targeted
+from portal.campaigns.rules import has_required_dose, is_targeted, next_dose
 from portal.extensions import db
 from portal.residents.models import Dose, DoseKind, Resident
 from portal.visits.models import Visit
-from portal.visits.outcomes import Standing, standing
+from portal.visits.outcomes import CLOSED, NEEDS_VISIT, Standing, standing
 
 
 def latest_visit_ids(campaign: Campaign) -> Select:
@@ -57,20 +58,6 @@ def standing_of(
     )
 
 
-def standing_from_history(
-    resident: Resident, campaign: Campaign, today: date, visits: list[Visit]
-) -> Standing:
-    """One resident's standing from their visits already loaded (any campaign, undone too)."""
-    current = [v for v in visits if v.counts_in(campaign)]
-    return standing(
-        resident_status=resident.status,
-        targeted=is_targeted(resident, campaign),
-        up_to_date=has_required_dose((d.kind for d in resident.doses), campaign),
-        latest_visit=max(current, key=lambda v: v.id, default=None),
-        today=today,
-    )
-
-
 def standings_of(
     residents: list[Resident], campaign: Campaign, today: date
 ) -> dict[int, tuple[Standing, Visit | None]]:
@@ -91,3 +78,61 @@ def standings_of(
         )
         for r in residents
     }
+
+
+@dataclass(frozen=True)
+class CampaignStanding:
+    """Where a resident stands in one campaign, the visit that says so, and the dose they need."""
+
+    campaign: Campaign
+    standing: Standing
+    visit: Visit | None
+    next_dose: DoseKind | None
+
+    @property
+    def needs_visit(self) -> bool:
+        """Someone still has to go back (never visited, absent, willing, refused...)."""
+        return self.standing in NEEDS_VISIT
+
+    @property
+    def to_record(self) -> bool:
+        """Targeted and not up to date: a knock on the door records an outcome for it."""
+        return self.standing not in CLOSED and self.standing is not Standing.UP_TO_DATE
+
+
+def standings_in(campaigns: list[Campaign], residents: list[Resident], today: date,
+                 ) -> dict[int, list[CampaignStanding]]:
+    """Each resident's standing in each campaign (in the campaigns' order), in two queries."""
+    ids = [r.id for r in residents]
+    visits: dict[tuple[int, int], Visit] = {}
+    if campaigns and ids:
+        newest = (select(func.max(Visit.id))
+                  .where(or_(*[Visit.counts_in(c) for c in campaigns]),
+                         Visit.resident_id.in_(ids))
+                  .group_by(Visit.resident_id, Visit.campaign_id))
+        visits = {(v.resident_id, v.campaign_id): v
+                  for v in db.session.scalars(select(Visit).where(Visit.id.in_(newest)))}
+    kinds = dose_kinds(ids) if campaigns else {}
+    return {r.id: [_campaign_standing(r, c, kinds.get(r.id, set()), visits.get((r.id, c.id)),
+                                      today) for c in campaigns]
+            for r in residents}
+
+
+def screening_of(resident: Resident, campaigns: list[Campaign], today: date,
+                 visits: list[Visit]) -> list[CampaignStanding]:
+    """One resident's standing in each campaign, from their visits already loaded."""
+    kinds = {d.kind for d in resident.doses}
+    return [_campaign_standing(resident, c, kinds, max(
+                (v for v in visits if v.counts_in(c)), key=lambda v: v.id, default=None), today)
+            for c in campaigns]
+
+
+def _campaign_standing(resident: Resident, campaign: Campaign, kinds: set[DoseKind],
+                       visit: Visit | None, today: date) -> CampaignStanding:
+    return CampaignStanding(
+        campaign,
+        standing(resident_status=resident.status, targeted=is_targeted(resident, campaign),
+                 up_to_date=has_required_dose(kinds, campaign), latest_visit=visit, today=today),
+        visit,
+        next_dose(kinds, campaign),
+    )

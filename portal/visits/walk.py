@@ -1,4 +1,5 @@
-"""The screener's walk through a hamlet: households, residents and who still needs a visit."""
+"""The screener's walk through a hamlet: households, residents, what each still needs across
+the open campaigns, and who still needs a visit."""
 
 from __future__ import annotations
 
@@ -12,24 +13,35 @@ from portal.campaigns.models import Campaign
 from portal.extensions import db
 from portal.residents.models import Household, Resident
 from portal.units.models import AdministrativeUnit
-from portal.visits.models import Visit
-from portal.visits.outcomes import NEEDS_VISIT, Standing
-from portal.visits.standings import standings_of
+from portal.visits.outcomes import Standing
+from portal.visits.standings import CampaignStanding, standings_in
 
 HOUSEHOLDS_PER_PAGE = 12
 
 
 @dataclass
 class ResidentRow:
-    """A resident as the walk shows them."""
+    """A resident as the walk shows them: where they stand in each campaign that targets them."""
 
     resident: Resident
-    standing: Standing
-    latest_visit: Visit | None
+    standings: list[CampaignStanding]
+
+    @property
+    def needs(self) -> list[CampaignStanding]:
+        """The campaigns the person is not up to date for (targeted, still to record)."""
+        return [s for s in self.standings if s.to_record]
 
     @property
     def needs_visit(self) -> bool:
-        return self.standing in NEEDS_VISIT
+        return any(s.needs_visit for s in self.standings)
+
+    @property
+    def settled(self) -> Standing | None:
+        """For someone who needs nothing: why (up to date, left, not targeted by any campaign)."""
+        if self.needs or not self.standings:
+            return None
+        return next((s.standing for s in self.standings
+                     if s.standing is not Standing.NOT_TARGETED), Standing.NOT_TARGETED)
 
 
 @dataclass
@@ -56,7 +68,7 @@ class WalkPage:
 
 
 def hamlet_walk(
-    hamlet: AdministrativeUnit, campaign: Campaign, today: date, page: int = 1,
+    hamlet: AdministrativeUnit, campaigns: list[Campaign], today: date, page: int = 1,
     only_to_visit: bool = False,
 ) -> WalkPage:
     """Households of the hamlet, those with someone still to visit first, one page at a time."""
@@ -66,12 +78,11 @@ def hamlet_walk(
         .options(selectinload(Resident.household))
         .order_by(Resident.household_id, Resident.birth_year)
     ))
-    standings = standings_of(residents, campaign, today)
+    standings = standings_in(campaigns, residents, today)
     households: dict[int | None, HouseholdRow] = {}
     for resident in residents:
-        current, visit = standings[resident.id]
         row = households.setdefault(resident.household_id, HouseholdRow(resident.household))
-        row.residents.append(ResidentRow(resident, current, visit))
+        row.residents.append(ResidentRow(resident, standings[resident.id]))
     rows = list(households.values())
     for row in rows:
         row.residents.sort(key=lambda r: (not r.needs_visit, r.resident.birth_year))
@@ -88,3 +99,14 @@ def hamlet_walk(
         residents=len(residents),
         to_visit=total_to_visit,
     )
+
+
+def household_walk(household: Household, campaigns: list[Campaign], today: date) -> HouseholdRow:
+    """One household as the walk shows it (after its members were all found out, say)."""
+    residents = list(db.session.scalars(
+        select(Resident).where(Resident.household_id == household.id)
+        .order_by(Resident.birth_year)))
+    standings = standings_in(campaigns, residents, today)
+    row = HouseholdRow(household, [ResidentRow(r, standings[r.id]) for r in residents])
+    row.residents.sort(key=lambda r: (not r.needs_visit, r.resident.birth_year))
+    return row
