@@ -2,7 +2,7 @@
 
 A province runs several drives at once. The walk and the card screen a person for every open
 campaign; the figures, the follow-up lists and the commune's list are for the campaign the
-user has chosen (remembered on the account), the nearest deadline until they choose.
+user has chosen (remembered on the account), the next deadline until they choose.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from sqlalchemy.orm import contains_eager
 
 from portal.campaigns.models import Campaign
 from portal.extensions import db
+from portal.timeutil import today_local
 
 
 def open_campaigns(user) -> list[Campaign]:
@@ -39,10 +40,13 @@ def open_campaigns(user) -> list[Campaign]:
 
 
 def chosen_campaign(user) -> Campaign | None:
-    """The campaign the user chose, while it is open and covers them; else the nearest deadline."""
+    """The campaign the user chose, while it is open and covers them; else the one whose
+    deadline comes next (an overdue one only when every one is overdue)."""
     campaigns = open_campaigns(user)
+    today = today_local()
+    upcoming = [c for c in campaigns if c.deadline >= today] or campaigns
     return next((c for c in campaigns if c.id == user.campaign_id),
-                campaigns[0] if campaigns else None)
+                upcoming[0] if upcoming else None)
 
 
 def choose_campaign(user, campaign_id: int) -> bool:

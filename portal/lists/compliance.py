@@ -20,6 +20,7 @@ from portal.campaigns.rules import DOSE_ORDER, target_clause
 from portal.extensions import db
 from portal.lists.models import ComplianceReason
 from portal.residents.models import Resident
+from portal.text import natural_key
 from portal.units.models import AdministrativeUnit, UnitLevel
 from portal.visits.models import Visit
 from portal.visits.outcomes import Standing
@@ -87,7 +88,8 @@ def compile_list(campaign: Campaign, commune: AdministrativeUnit, today: date) -
         received = sum(1 for d in resident.doses if DOSE_ORDER.index(d.kind) <= required)
         entries.append(Entry(resident, hamlets[resident.hamlet_id], standing, reason, visit,
                              received))
-    entries.sort(key=lambda e: (e.hamlet.path, e.resident.household.code if e.resident.household
+    entries.sort(key=lambda e: (natural_key(e.hamlet.name), e.hamlet.id,
+                                e.resident.household.code if e.resident.household
                                 else "", e.resident.name_folded, e.resident.id))
     return entries
 

@@ -13,6 +13,7 @@ from portal.campaigns.models import Campaign
 from portal.extensions import db
 from portal.residents.models import Resident
 from portal.scope import hamlets_in_scope
+from portal.text import natural_key
 from portal.visits.models import Outcome, ScreeningCategory, Visit
 from portal.visits.outcomes import Standing
 from portal.visits.standings import latest_visit_ids, standings_of
@@ -80,6 +81,6 @@ def follow_up_list(
     if kind is FollowUp.DEFERRALS:
         rows.sort(key=lambda r: (r.visit.deferred_until, r.resident.name_folded))
     else:
-        rows.sort(key=lambda r: (r.resident.hamlet.name, r.resident.household_id or 0,
+        rows.sort(key=lambda r: (natural_key(r.resident.hamlet.name), r.resident.household_id or 0,
                                  r.resident.name_folded))
     return rows
