@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import date
 
@@ -71,27 +72,28 @@ def target_clause(campaign: Campaign):
 
 def satisfying_doses(campaign: Campaign) -> list[DoseKind]:
     """The required dose and every dose after it: any of them means up to date."""
-    return DOSE_ORDER[DOSE_ORDER.index(campaign.required_dose):]
+    return list(_this_or_later(campaign.required_dose))
+
+
+@functools.cache
+def _this_or_later(kind: DoseKind) -> frozenset[DoseKind]:
+    """A dose and every dose after it in the schedule."""
+    return frozenset(DOSE_ORDER[DOSE_ORDER.index(kind):])
 
 
 def has_required_dose(dose_kinds: Iterable[DoseKind], campaign: Campaign) -> bool:
     """True when the resident has the campaign's dose (or a later one)."""
-    wanted = set(satisfying_doses(campaign))
-    return any(kind in wanted for kind in dose_kinds)
-
-
-def _has_or_later(kinds: set[DoseKind], kind: DoseKind) -> bool:
-    """Whether the person has this dose, or one after it (which could not come without it)."""
-    return any(later in kinds for later in DOSE_ORDER[DOSE_ORDER.index(kind):])
+    return not _this_or_later(campaign.required_dose).isdisjoint(dose_kinds)
 
 
 def next_dose(dose_kinds: Iterable[DoseKind], campaign: Campaign) -> DoseKind | None:
     """The dose the person needs next in the campaign: the first they lack of the doses that
-    must come first, else the campaign's own; None when they are up to date for it."""
-    kinds = set(dose_kinds)
+    must come first (a later dose stands for it), else the campaign's own; None when they are
+    up to date for it."""
+    kinds = frozenset(dose_kinds)
     if has_required_dose(kinds, campaign):
         return None
     for kind in campaign.prior_doses or ():
-        if not _has_or_later(kinds, DoseKind(kind)):
+        if _this_or_later(DoseKind(kind)).isdisjoint(kinds):
             return DoseKind(kind)
     return campaign.required_dose

@@ -71,34 +71,65 @@ def hamlet_walk(
     hamlet: AdministrativeUnit, campaigns: list[Campaign], today: date, page: int = 1,
     only_to_visit: bool = False,
 ) -> WalkPage:
-    """Households of the hamlet, those with someone still to visit first, one page at a time."""
-    residents = list(db.session.scalars(
-        select(Resident)
+    """Households of the hamlet, those with someone still to visit first, one page at a time.
+
+    Every resident's standings are read (the order and the totals need them) from plain rows;
+    only the page's households are loaded whole, to be shown.
+    """
+    people = db.session.execute(
+        select(*_RULES_READ, Household.code.label("household_code"))
+        .outerjoin(Household, Household.id == Resident.household_id)
         .where(Resident.hamlet_id == hamlet.id)
-        .options(selectinload(Resident.household))
         .order_by(Resident.household_id, Resident.birth_year)
-    ))
-    standings = standings_in(campaigns, residents, today)
-    households: dict[int | None, HouseholdRow] = {}
-    for resident in residents:
-        row = households.setdefault(resident.household_id, HouseholdRow(resident.household))
-        row.residents.append(ResidentRow(resident, standings[resident.id]))
-    rows = list(households.values())
-    for row in rows:
-        row.residents.sort(key=lambda r: (not r.needs_visit, r.resident.birth_year))
-    rows.sort(key=lambda h: (h.to_visit == 0, h.household.code if h.household else ""))
-    total_to_visit = sum(h.to_visit for h in rows)
+    ).all()
+    standings = standings_in(campaigns, people, today,
+                             among=select(Resident.id).where(Resident.hamlet_id == hamlet.id))
+    by_household: dict[int | None, list] = {}
+    codes: dict[int | None, str] = {}
+    for person in people:
+        by_household.setdefault(person.household_id, []).append(person)
+        codes[person.household_id] = person.household_code or ""
+    to_visit = {key: sum(1 for person in members
+                         if any(s.needs_visit for s in standings[person.id]))
+                for key, members in by_household.items()}
+    keys = sorted(by_household, key=lambda key: (to_visit[key] == 0, codes[key]))
     if only_to_visit:
-        rows = [h for h in rows if h.to_visit]
+        keys = [key for key in keys if to_visit[key]]
     start = (page - 1) * HOUSEHOLDS_PER_PAGE
-    chunk = rows[start:start + HOUSEHOLDS_PER_PAGE]
+    chunk = keys[start:start + HOUSEHOLDS_PER_PAGE]
     return WalkPage(
-        households=chunk,
+        households=_households(hamlet, chunk, standings),
         page=page,
-        has_more=start + HOUSEHOLDS_PER_PAGE < len(rows),
-        residents=len(residents),
-        to_visit=total_to_visit,
+        has_more=start + HOUSEHOLDS_PER_PAGE < len(keys),
+        residents=len(people),
+        to_visit=sum(to_visit.values()),
     )
+
+
+# What the standings read of a resident, and what the walk groups them by.
+_RULES_READ = (Resident.id, Resident.household_id, Resident.status, Resident.birth_date,
+               Resident.birth_year, Resident.sex, Resident.chronic_condition,
+               Resident.immunocompromised, Resident.pregnant)
+
+
+def _households(hamlet: AdministrativeUnit, keys: list[int | None],
+                standings: dict[int, list[CampaignStanding]]) -> list[HouseholdRow]:
+    """The households of one page, their residents loaded whole, in the page's order."""
+    wanted = [key for key in keys if key is not None]
+    condition = Resident.household_id.in_(wanted)
+    if None in keys:
+        condition = condition | Resident.household_id.is_(None)
+    residents = db.session.scalars(
+        select(Resident).where(Resident.hamlet_id == hamlet.id, condition)
+        .options(selectinload(Resident.household)))
+    rows = {key: HouseholdRow(None) for key in keys}
+    for resident in residents:
+        row = rows[resident.household_id]
+        row.household = resident.household
+        row.residents.append(ResidentRow(resident, standings[resident.id]))
+    for row in rows.values():
+        row.residents.sort(key=lambda r: (not r.needs_visit, r.resident.birth_year))
+    return [rows[key] for key in keys]
 
 
 def household_walk(household: Household, campaigns: list[Campaign], today: date) -> HouseholdRow:
