@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, make_response, render_template, request
+from flask import Flask, make_response, redirect, render_template, request
 from jinja2_fragments.flask import render_block
 
 
@@ -20,6 +20,14 @@ def render(template: str, block: str | None = None, status: int = 200, **context
     else:
         body = render_template(template, **context)
     return make_response(body, status)
+
+
+def go_to(target: str, htmx_answer):
+    """After a save: a redirect, or for HTMX the answer given with the page to load in its place."""
+    if getattr(request, "htmx", False):
+        htmx_answer.headers["HX-Location"] = target
+        return htmx_answer
+    return redirect(target)
 
 
 def register(app: Flask) -> None:

@@ -12,6 +12,7 @@ from portal.auth.accounts import is_valid_username
 from portal.auth.models import Role, User, new_session_token
 from portal.auth.passwords import hash_password, password_problems
 from portal.extensions import db
+from portal.rejections import Rejected
 from portal.scope import in_scope, units_in_scope
 from portal.text import fold, normalise_name
 from portal.units.models import AdministrativeUnit, UnitLevel
@@ -21,12 +22,8 @@ COMMUNE_ROLES = (Role.SCREENER, Role.COMMUNE_LEAD)
 LIST_LIMIT = 200
 
 
-class UserRejected(ValueError):
-    """A change that breaks a rule; `errors` maps each field ("" for the whole form) to messages."""
-
-    def __init__(self, errors: dict[str, list[str]]):
-        super().__init__("; ".join(str(m) for messages in errors.values() for m in messages))
-        self.errors = errors
+class UserRejected(Rejected):
+    """A change to an account that breaks a rule, with its messages by field."""
 
 
 @dataclass
