@@ -22,11 +22,16 @@ def render(template: str, block: str | None = None, status: int = 200, **context
     return make_response(body, status)
 
 
-def go_to(target: str, htmx_answer):
-    """After a save: a redirect, or for HTMX the answer given with the page to load in its place."""
+def go_to(target: str):
+    """After a save: a redirect, or for HTMX an answer naming the page to load in its place.
+
+    htmx loads that page and swaps nothing of this answer, so it has no body: a page rendered
+    here would take the messages flashed for the next one, and they would never be seen.
+    """
     if getattr(request, "htmx", False):
-        htmx_answer.headers["HX-Location"] = target
-        return htmx_answer
+        response = make_response("", 200)
+        response.headers["HX-Location"] = target
+        return response
     return redirect(target)
 
 

@@ -228,6 +228,8 @@ def test_an_edit_is_saved_and_audited_with_what_changed(app, client, users):
     assert event.object_id == str(screener)
     assert event.before == {"full_name": "Cán bộ screener", "role": "screener", "unit": "31117"}
     assert event.after == {"full_name": "Lê Văn Tổ", "role": "commune_lead", "unit": "31120"}
+    # The page the save leads to says so (the save's own answer does not take the message).
+    assert "Đã lưu thay đổi." in client.get(answer.headers["Location"]).get_data(as_text=True)
 
 
 def test_an_admin_cannot_change_their_own_role(app, client, users):

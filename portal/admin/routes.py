@@ -60,8 +60,7 @@ def new_user():
         return render("admin/user_new.html", block="form", form=form, status=422)
     db.session.commit()
     flash(_("Account %(username)s created.", username=user.username))
-    return go_to(url_for("admin.edit_user", user_id=user.id),
-                 render("admin/user_new.html", block="form", form=form))
+    return go_to(url_for("admin.edit_user", user_id=user.id))
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -82,8 +81,7 @@ def edit_user(user_id: int):
         return _edit_page(user, form=form, block="form", status=422)
     db.session.commit()
     flash(_("Changes saved.") if changed else _("Nothing was changed."))
-    target = url_for("admin.edit_user", user_id=user.id)
-    return go_to(target, _edit_page(user, form=form, block="form"))
+    return go_to(url_for("admin.edit_user", user_id=user.id))
 
 
 @bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
