@@ -179,6 +179,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.admin.routes import bp as admin_bp
     from portal.audit.routes import bp as audit_bp
     from portal.auth.routes import bp as auth_bp
+    from portal.campaigns.routes import bp as campaigns_bp
     from portal.imports.routes import bp as imports_bp
     from portal.jobs.routes import bp as jobs_bp
     from portal.lists.routes import bp as lists_bp
@@ -189,6 +190,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(campaigns_bp)
     app.register_blueprint(imports_bp)
     app.register_blueprint(jobs_bp)
     app.register_blueprint(lists_bp)
