@@ -209,11 +209,13 @@ def register_errorhandlers(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     """Add the portal's commands to `flask`."""
     from portal.auth.cli import users_cli
+    from portal.campaigns.cli import campaigns_cli
     from portal.demo.cli import seed_demo_command
     from portal.jobs.cli import jobs_cli
     from portal.units.cli import units_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(campaigns_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(units_cli)

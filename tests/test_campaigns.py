@@ -477,6 +477,68 @@ def test_the_admins_home_page_links_to_the_campaigns(client, users):
     assert 'href="/campaigns"' in client.get("/").get_data(as_text=True)
 
 
+# --- the command line ---------------------------------------------------------------------------
+
+
+def test_cli_creates_lists_and_closes_a_campaign(app, runner, units):
+    result = runner.invoke(args=[
+        "campaigns", "create", "--name", "Tiêm mũi 1 cho trẻ từ 5 đến dưới 12 tuổi",
+        "--unit", "916", "--dose", "dose_1", "--min-age", "5", "--max-age", "12",
+        "--starts-on", "01/06/2022", "--deadline", "2022-08-31"])
+    assert result.exit_code == 0, result.output
+    campaign = _campaign_named(app, "Tiêm mũi 1 cho trẻ từ 5 đến dưới 12 tuổi")
+    assert (campaign.unit.code, campaign.starts_on, campaign.deadline) == (
+        "916", date(2022, 6, 1), date(2022, 8, 31))
+    assert campaign.age_reference_date == date(2022, 6, 1) and campaign.created_by_id is None
+    assert f"Created campaign {campaign.id}" in result.output
+    [event] = _events(app, "campaign.create")
+    assert event.user_id is None and event.after["unit"] == "916"
+
+    listing = runner.invoke(args=["campaigns", "list"]).output
+    assert listing.split("\t") == [
+        str(campaign.id), "Tiêm mũi 1 cho trẻ từ 5 đến dưới 12 tuổi", "916 Quận Ninh Kiều",
+        "Dose 1", "5 to under 12 years", "01/06/2022-31/08/2022", "open\n"]
+
+    result = runner.invoke(args=["campaigns", "close", str(campaign.id)])
+    assert result.exit_code == 0, result.output
+    assert not _campaign(app, campaign.id).is_open
+    assert "closed " in runner.invoke(args=["campaigns", "list"]).output
+    again = runner.invoke(args=["campaigns", "close", str(campaign.id)])
+    assert again.exit_code != 0
+    assert "Đợt tiêm này đã kết thúc ngày" in again.output and "already closed" in again.output
+
+
+@pytest.mark.parametrize(("args", "vietnamese", "english"), [
+    (["--deadline", "01/05/2022"], "--deadline: Hạn hoàn thành không được trước ngày bắt đầu.",
+     "The deadline cannot come before the start."),
+    (["--unit", "31117-01"], "--unit: Đợt tiêm do tỉnh, huyện hoặc xã triển khai",
+     "not a hamlet"),
+    (["--max-age", "3"], "--max-age: Tuổi trên phải lớn hơn tuổi dưới", "above the lower age"),
+    (["--dose", "dose_3"], "--dose: Vui lòng chọn mũi tiêm", "Choose the dose"),
+    (["--name", "TIEM MUI 3"], "--name: Đơn vị này đã có đợt tiêm mang tên này.",
+     "already has a campaign of this name"),
+    (["--starts-on", "32/01/2022"], "không phải là ngày", "is not a date"),
+])
+def test_cli_refuses_what_the_screen_refuses_in_both_languages(
+    app, runner, units, args, vietnamese, english
+):
+    gen_campaign(app, "Tiêm mũi 3", unit_code="92")
+    base = {"--name": "Tiêm mũi 3 đợt 2", "--unit": "92", "--dose": "booster_1",
+            "--min-age": "18", "--starts-on": "01/06/2022", "--deadline": "31/08/2022"}
+    base.update(dict(zip(args[::2], args[1::2])))
+    result = runner.invoke(args=["campaigns", "create", *[x for kv in base.items() for x in kv]])
+    assert result.exit_code != 0
+    assert vietnamese in result.output and english in result.output, result.output
+    assert _count(app) == 1
+    assert len(_events(app)) == 1
+
+
+def test_cli_close_of_a_missing_campaign_says_so(runner, units):
+    result = runner.invoke(args=["campaigns", "close", "987654"])
+    assert result.exit_code != 0
+    assert "Không có đợt tiêm nào mang số 987654." in result.output
+
+
 # --- in a browser -------------------------------------------------------------------------------
 
 
