@@ -192,6 +192,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.admin.routes import bp as admin_bp
     from portal.audit.routes import bp as audit_bp
     from portal.auth.routes import bp as auth_bp
+    from portal.campaigns.routes import bp as campaigns_bp
     from portal.imports.routes import bp as imports_bp
     from portal.jobs.routes import bp as jobs_bp
     from portal.lists.routes import bp as lists_bp
@@ -202,6 +203,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(campaigns_bp)
     app.register_blueprint(imports_bp)
     app.register_blueprint(jobs_bp)
     app.register_blueprint(lists_bp)
@@ -220,11 +222,13 @@ def register_errorhandlers(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     """Add the portal's commands to `flask`."""
     from portal.auth.cli import users_cli
+    from portal.campaigns.cli import campaigns_cli
     from portal.demo.cli import seed_demo_command
     from portal.jobs.cli import jobs_cli
     from portal.units.cli import units_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(campaigns_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(units_cli)

@@ -132,6 +132,9 @@ AUDIT_ACTION = {
     "import.run": _l("File imported"),
     "dose.unmatched_view": _l("Looked at the doses to match by hand"),
     "dose.match": _l("Dose matched by hand"),
+    "campaign.create": _l("Campaign created"),
+    "campaign.update": _l("Campaign changed"),
+    "campaign.close": _l("Campaign closed"),
 }
 
 # What a running job is doing (portal.jobs), shown above its progress bar.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, make_response, render_template, request
+from flask import Flask, make_response, redirect, render_template, request
 from jinja2_fragments.flask import render_block
 
 
@@ -20,6 +20,19 @@ def render(template: str, block: str | None = None, status: int = 200, **context
     else:
         body = render_template(template, **context)
     return make_response(body, status)
+
+
+def go_to(target: str):
+    """After a save: a redirect, or for HTMX an answer naming the page to load in its place.
+
+    htmx loads that page and swaps nothing of this answer, so it has no body: a page rendered
+    here would take the messages flashed for the next one, and they would never be seen.
+    """
+    if getattr(request, "htmx", False):
+        response = make_response("", 200)
+        response.headers["HX-Location"] = target
+        return response
+    return redirect(target)
 
 
 def register(app: Flask) -> None:

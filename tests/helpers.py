@@ -30,6 +30,14 @@ def csrf_in(page: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
+def field_error(html: str, field: str) -> str:
+    """The text of the error printed beside a form's field, or '' when there is none."""
+    marker = f'id="{field}-error">'
+    if marker not in html:
+        return ""
+    return html.split(marker, 1)[1].split("</p>", 1)[0]
+
+
 def list_id_of(response) -> int:
     """The list a response redirects to (/lists/<id>)."""
     return int(re.search(r"/lists/(\d+)$", response.headers["Location"]).group(1))

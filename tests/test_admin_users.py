@@ -13,7 +13,7 @@ from portal.auth.passwords import hash_password
 from portal.extensions import db
 from portal.units.models import AdministrativeUnit
 
-from helpers import HX, log_in
+from helpers import HX, field_error, log_in
 
 NEW_PASSWORD = "Cai-Khe-2022!"
 
@@ -69,14 +69,6 @@ def _new_account(**overrides) -> dict:
     return data
 
 
-def _field_error(html: str, field: str) -> str:
-    """The text of the error printed beside a field, or '' when there is none."""
-    marker = f'id="{field}-error">'
-    if marker not in html:
-        return ""
-    return html.split(marker, 1)[1].split("</p>", 1)[0]
-
-
 def test_admin_creates_an_account_that_can_then_log_in(app, client, users):
     client.login("admin")
     page = client.get("/users/new")
@@ -126,7 +118,7 @@ def test_bad_input_answers_422_with_a_vietnamese_message_beside_the_field_and_cr
     answer = client.post_form("/users/new", _new_account(**overrides), headers=HX)
     assert answer.status_code == 422
     html = answer.get_data(as_text=True)
-    assert message in _field_error(html, field)
+    assert message in field_error(html, field)
     assert "<html" not in html  # only the form comes back, to swap in place
     assert 'value="Trần Thị Thu"' in html or not overrides.get("full_name", True)
     assert _count_accounts(app) == before
@@ -167,7 +159,7 @@ def test_commune_lead_cannot_create_other_roles_nor_screeners_of_another_commune
     before = _count_accounts(app)
     answer = client.post_form("/users/new", _new_account(**overrides))
     assert answer.status_code == 422
-    assert message in _field_error(answer.get_data(as_text=True), field)
+    assert message in field_error(answer.get_data(as_text=True), field)
     assert _count_accounts(app) == before
 
 
@@ -209,7 +201,7 @@ def test_commune_lead_can_neither_promote_a_screener_nor_move_them_out(
     form = {"full_name": "Cán bộ screener", "role": "screener", "unit_code": "31117", **change}
     answer = client.post_form(f"/users/{screener}", form)
     assert answer.status_code == 422
-    assert _field_error(answer.get_data(as_text=True), field)
+    assert field_error(answer.get_data(as_text=True), field)
     kept = _account(app, "screener")
     assert (kept.role, kept.unit.code) == (Role.SCREENER, "31117")
     assert _audit(app, "user.update") == []
@@ -228,6 +220,8 @@ def test_an_edit_is_saved_and_audited_with_what_changed(app, client, users):
     assert event.object_id == str(screener)
     assert event.before == {"full_name": "Cán bộ screener", "role": "screener", "unit": "31117"}
     assert event.after == {"full_name": "Lê Văn Tổ", "role": "commune_lead", "unit": "31120"}
+    # The page the save leads to says so (the save's own answer does not take the message).
+    assert "Đã lưu thay đổi." in client.get(answer.headers["Location"]).get_data(as_text=True)
 
 
 def test_an_admin_cannot_change_their_own_role(app, client, users):
@@ -302,10 +296,10 @@ def test_a_password_reset_ends_sessions_and_the_new_password_works(app, client, 
 
     weak = client.post_form(url, {"password": "12345", "confirm": "12345"}, headers=HX)
     assert weak.status_code == 422
-    assert "Mật khẩu phải có ít nhất 10 ký tự." in _field_error(weak.get_data(as_text=True), "password")
+    assert "Mật khẩu phải có ít nhất 10 ký tự." in field_error(weak.get_data(as_text=True), "password")
     mismatch = client.post_form(url, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD + "x"})
     assert mismatch.status_code == 422
-    assert "Hai mật khẩu không giống nhau." in _field_error(mismatch.get_data(as_text=True), "confirm")
+    assert "Hai mật khẩu không giống nhau." in field_error(mismatch.get_data(as_text=True), "confirm")
     assert screener_phone.get("/").status_code == 200  # nothing changed yet
 
     done = client.post_form(url, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}, headers=HX)

@@ -17,7 +17,8 @@ from portal.admin.users import (
 )
 from portal.auth.models import Role, User
 from portal.extensions import db
-from portal.rendering import render
+from portal.rejections import show_beside_fields
+from portal.rendering import go_to, render
 from portal.scope import get_in_scope_or_404
 
 bp = Blueprint("admin", __name__)
@@ -55,12 +56,11 @@ def new_user():
         user = create_account(current_user, username=form.username.data,
                               password=form.password.data, details=_details(form))
     except UserRejected as rejected:
-        _show(rejected, form)
+        show_beside_fields(rejected, form)
         return render("admin/user_new.html", block="form", form=form, status=422)
     db.session.commit()
     flash(_("Account %(username)s created.", username=user.username))
-    return _go_to(url_for("admin.edit_user", user_id=user.id),
-                  render("admin/user_new.html", block="form", form=form))
+    return go_to(url_for("admin.edit_user", user_id=user.id))
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -77,12 +77,11 @@ def edit_user(user_id: int):
     try:
         changed = update_account(current_user, user, _details(form))
     except UserRejected as rejected:
-        _show(rejected, form)
+        show_beside_fields(rejected, form)
         return _edit_page(user, form=form, block="form", status=422)
     db.session.commit()
     flash(_("Changes saved.") if changed else _("Nothing was changed."))
-    target = url_for("admin.edit_user", user_id=user.id)
-    return _go_to(target, _edit_page(user, form=form, block="form"))
+    return go_to(url_for("admin.edit_user", user_id=user.id))
 
 
 @bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
@@ -121,7 +120,7 @@ def reset_user_password(user_id: int):
     try:
         reset_password(current_user, user, form.password.data)
     except UserRejected as rejected:
-        _show(rejected, form)
+        show_beside_fields(rejected, form)
         return _edit_page(user, password_form=form, block="password", status=422)
     db.session.commit()
     if user.id == current_user.id:
@@ -154,13 +153,6 @@ def _details(form: AccountForm) -> AccountDetails:
                           unit_code=form.unit_code.data, hamlet_ids=form.hamlets.data or [])
 
 
-def _show(rejected: UserRejected, form) -> None:
-    """Put each rule's message beside its field, or above the form."""
-    for name, messages in rejected.errors.items():
-        target = form[name].errors if name in form else form.form_errors
-        target.extend(messages)
-
-
 def _edit_page(user: User, *, form=None, password_form=None, block=None, status=200, **extra):
     """The account page, or one of its parts for HTMX."""
     if form is None:
@@ -171,11 +163,3 @@ def _edit_page(user: User, *, form=None, password_form=None, block=None, status=
         _fill_choices(form)
     return render("admin/user_edit.html", block=block, status=status, user=user, form=form,
                   password_form=password_form or PasswordResetForm(formdata=None), **extra)
-
-
-def _go_to(target: str, htmx_answer):
-    """After a save: a redirect, or for HTMX the same page loaded in place."""
-    if getattr(request, "htmx", False):
-        htmx_answer.headers["HX-Location"] = target
-        return htmx_answer
-    return redirect(target)

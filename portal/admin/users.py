@@ -12,21 +12,19 @@ from portal.auth.accounts import is_valid_username
 from portal.auth.models import Role, User, new_session_token
 from portal.auth.passwords import hash_password, password_problems
 from portal.extensions import db
+from portal.rejections import Rejected
 from portal.scope import in_scope, units_in_scope
 from portal.text import fold, normalise_name
 from portal.units.models import AdministrativeUnit, UnitLevel
+from portal.units.tree import unit_by_code
 
 # Roles that work inside one commune (ward), so their account sits on a commune.
 COMMUNE_ROLES = (Role.SCREENER, Role.COMMUNE_LEAD)
 LIST_LIMIT = 200
 
 
-class UserRejected(ValueError):
-    """A change that breaks a rule; `errors` maps each field ("" for the whole form) to messages."""
-
-    def __init__(self, errors: dict[str, list[str]]):
-        super().__init__("; ".join(str(m) for messages in errors.values() for m in messages))
-        self.errors = errors
+class UserRejected(Rejected):
+    """A change to an account that breaks a rule, with its messages by field."""
 
 
 @dataclass
@@ -59,11 +57,6 @@ def role_or_none(value: str | None) -> Role | None:
 def manages(actor: User, target: User) -> bool:
     """True when the target account lies within the actor's scope."""
     return db.session.scalar(in_scope(actor, User).where(User.id == target.id)) is not None
-
-
-def unit_by_code(code: str) -> AdministrativeUnit | None:
-    """The administrative unit with this official code."""
-    return db.session.scalar(select(AdministrativeUnit).where(AdministrativeUnit.code == code))
 
 
 def hamlets_of(unit: AdministrativeUnit | None) -> list[AdministrativeUnit]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import g, has_request_context
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
@@ -67,6 +68,15 @@ class Deadline:
     @property
     def overdue(self) -> bool:
         return self.days_left < 0
+
+    def __str__(self) -> str:
+        if self.days_left < 0:
+            return str(_l("overdue by %(n)s days", n=-self.days_left))
+        if self.days_left == 0:
+            return str(_l("due today"))
+        if self.days_left == 1:
+            return str(_l("1 day left"))
+        return str(_l("%(n)s days left", n=self.days_left))
 
 
 def deadline_of(campaign: Campaign, today: date) -> Deadline:

@@ -53,6 +53,11 @@ def count_by_level(ids: Select) -> dict[UnitLevel, int]:
     return {level: count for level, count in counts}
 
 
+def unit_by_code(code: str) -> AdministrativeUnit | None:
+    """The administrative unit with this official code."""
+    return db.session.scalar(select(AdministrativeUnit).where(AdministrativeUnit.code == code))
+
+
 def unit_among(unit_id: int, ids: Select) -> AdministrativeUnit | None:
     """The unit with this id if it is one of an id subquery's."""
     return db.session.scalar(select(AdministrativeUnit).where(
