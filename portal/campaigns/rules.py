@@ -74,3 +74,9 @@ def has_required_dose(dose_kinds: Iterable[DoseKind], campaign: Campaign) -> boo
     """True when the resident has the campaign's dose (or a later one)."""
     wanted = set(satisfying_doses(campaign))
     return any(kind in wanted for kind in dose_kinds)
+
+
+def is_childrens_campaign(campaign: Campaign) -> bool:
+    """For children only: its upper age is at most 18 ("5 to under 12", "12 to under 18"), so
+    everyone it targets is a minor, and its list prints their guardians."""
+    return campaign.max_age is not None and campaign.max_age <= 18
