@@ -21,6 +21,7 @@ from portal.campaigns.models import Campaign
 from portal.demo import DEMO_PASSWORD, REFERENCE_DAY, names
 from portal.bulk import bulk_insert
 from portal.extensions import db
+from portal.lists.workflow import approve, submit
 from portal.residents.models import (
     Dose,
     DoseKind,
@@ -30,6 +31,7 @@ from portal.residents.models import (
     ResidentStatus,
     Sex,
 )
+from portal.residents.guardians import ADULT_AGE
 from portal.residents.identity import century_and_sex_digit
 from portal.residents.search import ENTRY_COLUMNS, search_entries
 from portal.text import fold
@@ -57,12 +59,20 @@ PRIMARY_FROM = date(2021, 7, 1).toordinal()
 EARLY_PRIMARY_UNTIL = date(2021, 9, 30).toordinal()  # early enough for a fourth dose later
 PRIMARY_UNTIL = date(2021, 12, 31).toordinal()
 TEENS_FROM = date(2021, 10, 20).toordinal()
-CHILDREN_FROM = date(2022, 4, 15).toordinal()
-CHILDREN_SECOND_DOSE_START_BY = date(2022, 6, 9).toordinal()  # 28 days before the last day
-BOOSTERS_FROM = date(2021, 11, 20).toordinal()
-THIRD_DOSE_FOR_FOURTH_BY = date(2022, 3, 9).toordinal()  # 120 days before the last day
-FOURTH_DOSES_FROM = date(2022, 5, 15).toordinal()
 LAST_DAY = REFERENCE_DAY.toordinal() - 1
+# The least days between two doses, as the demo's campaigns require them (min_interval_days).
+PRIMARY_INTERVAL = 28  # dose 2 of adults and teenagers
+CHILDREN_DOSE_INTERVAL = 56  # a child's dose 2: eight weeks
+BOOSTER_1_INTERVAL = 90  # three months after dose 2
+BOOSTER_2_INTERVAL = 120  # four months after booster 1
+CHILDREN_FROM = date(2022, 4, 15).toordinal()
+CHILDREN_SECOND_DOSE_START_BY = LAST_DAY - CHILDREN_DOSE_INTERVAL
+BOOSTERS_FROM = date(2021, 11, 20).toordinal()
+THIRD_DOSE_FOR_FOURTH_BY = LAST_DAY - BOOSTER_2_INTERVAL
+FOURTH_DOSES_FROM = date(2022, 5, 15).toordinal()
+# Of the boosted adults, the share who had booster 2: of 50 and over, of those younger at high
+# risk, of the others (front-line workers); some 9 % of all adults (seed 002).
+BOOSTER_2_SHARES = (0.36, 0.25, 0.03)
 
 # Stored values, looked up once: enum attribute access is slow in the inner loop.
 MALE, FEMALE = Sex.MALE.value, Sex.FEMALE.value
@@ -72,7 +82,8 @@ REGISTER, PLATFORM = RecordSource.REGISTER.value, RecordSource.PLATFORM.value
 DOSE_1, DOSE_2 = DoseKind.DOSE_1.value, DoseKind.DOSE_2.value
 BOOSTER_1, BOOSTER_2 = DoseKind.BOOSTER_1.value, DoseKind.BOOSTER_2.value
 
-HOUSEHOLD_COLUMNS = ("id", "hamlet_id", "code", "address", "head_name")
+HOUSEHOLD_COLUMNS = ("id", "hamlet_id", "code", "address", "head_name", "guardian_name",
+                     "guardian_phone")
 RESIDENT_COLUMNS = (
     "id", "hamlet_id", "household_id", "full_name", "name_folded", "birth_date", "birth_year",
     "sex", "id_number", "phone", "chronic_condition", "immunocompromised", "pregnant", "status",
@@ -206,7 +217,8 @@ class _Builder:
         self.rng = rng
         self.residents = residents
         self.counts = dict.fromkeys(
-            ("units", "households", "residents", "doses", "visits", "campaigns", "accounts"), 0
+            ("units", "households", "residents", "doses", "visits", "campaigns", "lists",
+             "accounts"), 0
         )
         self.now_text = _moment_text(utcnow())
         self.reference = REFERENCE_DAY.toordinal()
@@ -248,8 +260,8 @@ class _Builder:
         """Units, campaigns and accounts through the ORM; the many rows through the bulk writer."""
         self.writer = _BulkWriter()
         province, district, communes = self.build_units()
-        campaign = self.build_campaigns(province)
-        screener = self.build_accounts(communes[0])
+        campaigns = self.build_campaigns(province)
+        accounts = self.build_accounts(communes[0])
         self.next_household_id = self.writer.next_id(Household)
         self.next_resident_id = self.writer.next_id(Resident)
         self.next_dose_id = self.writer.next_id(Dose)
@@ -267,9 +279,10 @@ class _Builder:
         self.flush()
         # The bulk rows set their own ids: sequences move past them before the ORM's inserts.
         self.writer.finish(("households", "residents", "doses"))
-        self.build_visits(campaign, screener)
+        self.build_visits(campaigns["booster_1"], accounts["screener"])
         self.counts["doses"] += db.session.scalar(
             select(func.count()).select_from(Dose).where(Dose.source == RecordSource.CARD))
+        self.build_approved_list(campaigns["dose_2_2021"], communes[0], accounts)
         return self.counts
 
     def flush(self) -> None:
@@ -331,47 +344,86 @@ class _Builder:
         # Real codes end at 31150; step by 3 as the official list does, never reusing one.
         return f"{name} {index // real + 1}", f"{31153 + 3 * (index - real):05d}"
 
-    def build_campaigns(self, province: AdministrativeUnit) -> Campaign:
-        """The active booster campaign of seed 002, and the finished dose-2 drive before it."""
-        earlier = Campaign(
+    def build_campaigns(self, province: AdministrativeUnit) -> dict[str, Campaign]:
+        """The four campaigns open at once that seed 002 reports on, ages counted on its day,
+        and the dose-2 drive of seed 004, closed since January 2022."""
+        deadline = date(2022, 8, 31)
+        open_ones = {
+            "booster_2": Campaign(
+                name="Tiêm mũi nhắc lại lần 2 (mũi 4) cho người từ 50 tuổi trở lên và người "
+                     "có nguy cơ cao",
+                description=("Mũi nhắc lại lần 2 (mũi 4) cho người từ 50 tuổi trở lên và người "
+                             "từ 18 tuổi có bệnh nền, suy giảm miễn dịch: tỷ lệ hiện đạt 9%."),
+                unit=province, required_dose=DoseKind.BOOSTER_2,
+                prior_doses=[DoseKind.DOSE_1.value, DoseKind.DOSE_2.value,
+                             DoseKind.BOOSTER_1.value],
+                min_age=18, max_age=None, risk_groups_only=True,
+                min_interval_days=BOOSTER_2_INTERVAL,
+                age_reference_date=REFERENCE_DAY, starts_on=REFERENCE_DAY, deadline=deadline,
+            ),
+            "children_dose_1": Campaign(
+                name="Tiêm mũi 1 cho trẻ em từ 5 đến dưới 12 tuổi",
+                description="Tiêm đủ hai mũi cho trẻ từ 5 đến dưới 12 tuổi: mũi 1 hiện đạt 89%.",
+                unit=province, required_dose=DoseKind.DOSE_1, prior_doses=[],
+                min_age=5, max_age=12, risk_groups_only=False, min_interval_days=0,
+                age_reference_date=REFERENCE_DAY, starts_on=REFERENCE_DAY, deadline=deadline,
+            ),
+            "children_dose_2": Campaign(
+                name="Tiêm mũi 2 cho trẻ em từ 5 đến dưới 12 tuổi",
+                description="Tiêm đủ hai mũi cho trẻ từ 5 đến dưới 12 tuổi: mũi 2 hiện đạt 36%.",
+                unit=province, required_dose=DoseKind.DOSE_2,
+                prior_doses=[DoseKind.DOSE_1.value],
+                min_age=5, max_age=12, risk_groups_only=False,
+                min_interval_days=CHILDREN_DOSE_INTERVAL,
+                age_reference_date=REFERENCE_DAY, starts_on=REFERENCE_DAY, deadline=deadline,
+            ),
+            # Made last: where a screen shows one campaign, the newest, it is the booster 1
+            # campaign, the one the demo's visits are recorded in.
+            "booster_1": Campaign(
+                name="Tiêm mũi nhắc lại lần 1 (mũi 3) cho người từ 18 tuổi trở lên",
+                description=(
+                    "Đi từng ngõ, gõ từng nhà, rà từng đối tượng: đẩy nhanh tiêm mũi nhắc lại "
+                    "lần 1 (mũi 3) cho người từ 18 tuổi trở lên, tỷ lệ hiện đạt 58,1%."
+                ),
+                unit=province, required_dose=DoseKind.BOOSTER_1,
+                prior_doses=[DoseKind.DOSE_1.value, DoseKind.DOSE_2.value],
+                min_age=18, max_age=None, risk_groups_only=False,
+                min_interval_days=BOOSTER_1_INTERVAL,
+                age_reference_date=REFERENCE_DAY, starts_on=REFERENCE_DAY, deadline=deadline,
+            ),
+        }
+        # Seed 004: dose 2 for everyone with an indication in the fourth quarter of 2021.
+        closed = Campaign(
             name="Tiêm mũi 2 cho người từ 18 tuổi trở lên",
-            description="Đợt tiêm mũi 2 năm 2021, đã kết thúc.",
-            unit=province, required_dose=DoseKind.DOSE_2, min_age=18, max_age=None,
-            risk_groups_only=False, min_interval_days=28,
+            description="Đợt tiêm mũi 2 năm 2021 (quý IV/2021), đã kết thúc.",
+            unit=province, required_dose=DoseKind.DOSE_2, prior_doses=[DoseKind.DOSE_1.value],
+            min_age=18, max_age=None, risk_groups_only=False,
+            min_interval_days=PRIMARY_INTERVAL,
             age_reference_date=date(2021, 10, 1), starts_on=date(2021, 10, 1),
             deadline=date(2021, 12, 31), closed_at=datetime(2022, 1, 10, 2, 0),
         )
-        booster = Campaign(
-            name="Tiêm mũi nhắc lại lần 1 (mũi 3) cho người từ 18 tuổi trở lên",
-            description=(
-                "Đi từng ngõ, gõ từng nhà, rà từng đối tượng: đẩy nhanh tiêm mũi nhắc lại "
-                "lần 1 (mũi 3) cho người từ 18 tuổi trở lên, tỷ lệ hiện đạt 58,1%."
-            ),
-            unit=province, required_dose=DoseKind.BOOSTER_1, min_age=18, max_age=None,
-            risk_groups_only=False, min_interval_days=90,
-            age_reference_date=REFERENCE_DAY, starts_on=REFERENCE_DAY,
-            deadline=date(2022, 8, 31),
-        )
-        db.session.add_all([earlier, booster])
+        campaigns = {"dose_2_2021": closed, **open_ones}
+        db.session.add_all(campaigns.values())
         db.session.flush()
-        self.counts["campaigns"] = 2
-        return booster
+        self.counts["campaigns"] = len(campaigns)
+        return campaigns
 
-    def build_accounts(self, first: _Commune) -> User:
-        """One account per role; the screener walks the first three hamlets of Phường Cái Khế."""
+    def build_accounts(self, first: _Commune) -> dict[str, User]:
+        """One account per role, by role; the screener walks the first three hamlets of
+        Phường Cái Khế."""
         # scrypt is slow on purpose: hash the shared password once for every account.
         password_hash = hash_password(DEMO_PASSWORD)
-        screener = None
+        accounts = {}
         for username, role, unit_code, full_name in names.ACCOUNTS:
             user = create_user(username=username, password=DEMO_PASSWORD, role=role,
                                unit_code=unit_code, full_name=full_name,
                                password_hash=password_hash)
             if role == "screener":
                 user.hamlets.extend(first.hamlets[:3])
-                screener = user
+            accounts[role] = user
         db.session.flush()
         self.counts["accounts"] = len(names.ACCOUNTS)
-        return screener
+        return accounts
 
     # -- households and residents -------------------------------------------------------------
 
@@ -397,14 +449,16 @@ class _Builder:
             household_id = self.next_household_id
             self.next_household_id += 1
             self.household_serial += 1
-            head_name = self.build_household(hamlet.id, household_id, members)
+            head_name, guardian = self.build_household(hamlet.id, household_id, members)
             self.households.append(
-                (household_id, hamlet.id, f"HGĐ-{number:04d}", address, head_name)
+                (household_id, hamlet.id, f"HGĐ-{number:04d}", address, head_name, *guardian)
             )
             self.counts["households"] += 1
 
-    def build_household(self, hamlet_id: int, household_id: int, members: int) -> str:
-        """The people of one household, head first; returns the head's name."""
+    def build_household(self, hamlet_id: int, household_id: int,
+                        members: int) -> tuple[str, tuple[str | None, str | None]]:
+        """The people of one household, head first; returns the head's name and the
+        household's guardian: the head, with the head's phone, when a child lives there."""
         rng = self.rng
         ages = [self.draw_age() for _ in range(members)]
         # The head is the oldest adult still of working age, else the oldest adult; a draw
@@ -424,11 +478,12 @@ class _Builder:
             self.force_first_name = False
             head_male = True
             head_family = "Nguyễn"
-            head_name = self.add_person(hamlet_id, household_id, head_age, True, head_family,
-                                        ("Văn", "Đức"))
+            head_name, head_phone, _ = self.add_person(
+                hamlet_id, household_id, head_age, True, head_family, ("Văn", "Đức"))
         else:
-            head_name = self.add_person(hamlet_id, household_id, head_age, head_male,
-                                        head_family)
+            head_name, head_phone, _ = self.add_person(hamlet_id, household_id, head_age,
+                                                       head_male, head_family)
+        minors = False
         spouse_family = None
         spouse_taken = False
         for age in ages:
@@ -453,8 +508,8 @@ class _Builder:
                 family = head_family  # a brother or sister
             else:
                 family = self.family.draw(rng)
-            self.add_person(hamlet_id, household_id, age, male, family)
-        return head_name
+            minors |= self.add_person(hamlet_id, household_id, age, male, family)[2] < ADULT_AGE
+        return head_name, (head_name, head_phone) if minors else (None, None)
 
     def draw_age(self) -> int:
         """An age on the reference day, following the population pyramid."""
@@ -482,8 +537,8 @@ class _Builder:
         return value
 
     def add_person(self, hamlet_id: int, household_id: int, age: int, male: bool, family: str,
-                   forced: tuple[str, str] | None = None) -> str:
-        """Buffer one resident and their doses; returns the full name."""
+                   forced: tuple[str, str] | None = None) -> tuple[str, str | None, int]:
+        """Buffer one resident and their doses; returns the full name, phone and age."""
         rng = self.rng
         random_ = rng.random
         reference = self.reference
@@ -542,11 +597,12 @@ class _Builder:
             birth.year, sex, id_number, phone, chronic, immunocompromised, pregnant, status,
             REGISTER, self.now_text, self.now_text,
         ))
-        dose_2_on, boosted = self.add_doses(resident_id, age)
+        dose_2_on, boosted = self.add_doses(resident_id, age,
+                                            chronic or immunocompromised or pregnant)
         if self.collecting and age >= 18 and status == PRESENT and not boosted:
             self.unboosted.append(_Unboosted(resident_id, self.household_serial, age, pregnant,
                                              dose_2_on))
-        return full_name
+        return full_name, phone, age
 
     def citizen_id_number(self, birth_year: int, male: bool) -> str:
         """A CCCD: birth province, century-and-sex digit, birth year, then a unique six digits."""
@@ -571,11 +627,13 @@ class _Builder:
 
     # -- doses --------------------------------------------------------------------------------
 
-    def add_doses(self, resident_id: int, age: int) -> tuple[int | None, bool]:
+    def add_doses(self, resident_id: int, age: int, at_risk: bool) -> tuple[int | None, bool]:
         """Buffer the doses the platform knows of; returns dose 2's day and whether boosted.
 
         Shares follow seed 002: adults 95 % dose 1, 85 % dose 2, 58 % booster 1, 9 % booster 2;
-        12 to 17 years 95 % and 88 %; 5 to under 12 years 89 % and 36 %.
+        12 to 17 years 95 % and 88 %; 5 to under 12 years 89 % and 36 %. Intervals follow the
+        Ministry's schedule the demo's campaigns require: booster 1 three months after dose 2,
+        booster 2 four months after booster 1, a child's dose 2 eight weeks after dose 1.
         """
         rng = self.rng
         random_ = rng.random
@@ -585,17 +643,22 @@ class _Builder:
                 return None, False
             dose_2 = draw < 0.85
             booster_1 = draw < 0.58
-            # Booster 2 went first to people of 50 and over, then to high-risk younger adults.
-            booster_2 = booster_1 and random_() < (0.33 if age >= 50 else 0.07)
+            # Booster 2 was for people of 50 and over and younger adults at high risk (a chronic
+            # condition, immunocompromised, pregnant), and a few front-line workers besides.
+            booster_2 = booster_1 and random_() < (
+                BOOSTER_2_SHARES[0] if age >= 50 else BOOSTER_2_SHARES[1] if at_risk
+                else BOOSTER_2_SHARES[2])
             pick = self.primary_vaccine
             start = _between(random_, PRIMARY_FROM,
                              EARLY_PRIMARY_UNTIL if booster_2 else PRIMARY_UNTIL)
+            interval = PRIMARY_INTERVAL
         elif age >= 12:
             if draw >= 0.95:
                 return None, False
             dose_2, booster_1, booster_2 = draw < 0.88, False, False
             pick = self.teen_vaccine
             start = _between(random_, TEENS_FROM, PRIMARY_UNTIL)
+            interval = PRIMARY_INTERVAL
         elif age >= 5:
             if draw >= 0.89:
                 return None, False
@@ -604,6 +667,7 @@ class _Builder:
             # A child's second dose must fit before the reference day: start early enough.
             start = _between(random_, CHILDREN_FROM,
                              CHILDREN_SECOND_DOSE_START_BY if dose_2 else LAST_DAY)
+            interval = CHILDREN_DOSE_INTERVAL
         else:
             return None, False
 
@@ -611,20 +675,21 @@ class _Builder:
         self.add_dose(resident_id, DOSE_1, first, start)
         if not dose_2:
             return None, False
-        second_on = _between(random_, start + 28, min(start + 84, LAST_DAY))
+        second_on = _between(random_, start + interval, min(start + 84, LAST_DAY))
         # Mostly the same product twice; some switched (AstraZeneca then Pfizer, say).
         second = first if random_() < 0.9 else pick.draw(rng)
         self.add_dose(resident_id, DOSE_2, second, second_on)
         if not booster_1:
             return second_on, False
-        earliest = max(second_on + 90, BOOSTERS_FROM)
+        earliest = max(second_on + BOOSTER_1_INTERVAL, BOOSTERS_FROM)
         if booster_2 and earliest > THIRD_DOSE_FOR_FOURTH_BY:
-            booster_2 = False  # no room for a fourth dose 120 days after the third
+            booster_2 = False  # no room for a fourth dose four months after the third
         third_on = _between(random_, earliest,
                             THIRD_DOSE_FOR_FOURTH_BY if booster_2 else LAST_DAY)
         self.add_dose(resident_id, BOOSTER_1, self.booster_vaccine.draw(rng), third_on)
         if booster_2:
-            fourth_on = _between(random_, max(third_on + 120, FOURTH_DOSES_FROM), LAST_DAY)
+            fourth_on = _between(random_, max(third_on + BOOSTER_2_INTERVAL, FOURTH_DOSES_FROM),
+                                 LAST_DAY)
             self.add_dose(resident_id, BOOSTER_2, self.booster_vaccine.draw(rng), fourth_on)
         return second_on, True
 
@@ -635,6 +700,21 @@ class _Builder:
                            place, PLATFORM, self.now_text))
         self.next_dose_id += 1
         self.counts["doses"] += 1
+
+    # -- the closed campaign's list ---------------------------------------------------------
+
+    def build_approved_list(self, campaign: Campaign, commune: _Commune,
+                            accounts: dict[str, User]) -> None:
+        """The first ward's list of the closed campaign, as it stood at its deadline: submitted
+        by the commune lead, approved by the district officer, through the workflow's own
+        steps (its files are made when someone first asks for them)."""
+        signer_title, signer_name = names.LIST_SIGNER
+        compliance_list = submit(accounts["commune_lead"], campaign, commune.unit,
+                                 campaign.deadline, signer_title=signer_title,
+                                 signer_name=signer_name)
+        approve(accounts["district_officer"], compliance_list)
+        db.session.flush()
+        self.counts["lists"] = 1
 
     # -- visits -------------------------------------------------------------------------------
 
