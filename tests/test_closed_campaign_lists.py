@@ -15,10 +15,9 @@ from portal.jobs.models import JobState
 from portal.lists import files
 from portal.lists.models import ComplianceList, ListFile
 from portal.lists.workflow import approve, submit
-from portal.residents.models import DoseKind
 from portal.timeutil import utcnow
 
-from helpers import unit
+from helpers import gen_childrens_campaign, unit
 
 TODAY = date(2022, 7, 15)
 
@@ -47,12 +46,7 @@ def closed(app, world):
     campaigns' ids."""
     with app.app_context():
         booster = db.session.get(Campaign, world["campaign"])
-        children = Campaign(
-            name="Tiêm mũi 1 cho trẻ em từ 5 đến dưới 12 tuổi", unit_id=booster.unit_id,
-            required_dose=DoseKind.DOSE_1, min_age=5, max_age=12,
-            age_reference_date=date(2022, 7, 8), starts_on=date(2022, 7, 9),
-            deadline=date(2022, 8, 31))
-        db.session.add(children)
+        children = gen_childrens_campaign(booster.unit_id)
         db.session.commit()
         booster_list = _approved(booster)
         _render_files(booster_list)

@@ -17,9 +17,9 @@ from portal.lists.document import document_of
 from portal.lists.pdf import render_pdf
 from portal.lists.spreadsheets import COLUMNS, csv_bytes
 from portal.lists.workflow import approve, submit
-from portal.residents.models import DoseKind, Household, Resident
+from portal.residents.models import Household, Resident
 
-from helpers import HX, unit, uuid_for
+from helpers import HX, gen_childrens_campaign, unit, uuid_for
 
 TODAY = date(2022, 7, 15)
 GUARDIAN = ("Trần Văn Nam", "0387654321")  # Bảo Anh's father, the head of HGĐ-0002
@@ -36,12 +36,7 @@ def children(app, world):
     with app.app_context():
         booster = db.session.get(Campaign, world["campaign"])
         booster.closed_at = datetime(2022, 7, 1)
-        campaign = Campaign(
-            name="Tiêm mũi 1 cho trẻ em từ 5 đến dưới 12 tuổi", unit_id=booster.unit_id,
-            required_dose=DoseKind.DOSE_1, min_age=5, max_age=12,
-            age_reference_date=date(2022, 7, 8), starts_on=date(2022, 7, 8),
-            deadline=date(2022, 8, 31))
-        db.session.add(campaign)
+        campaign = gen_childrens_campaign(booster.unit_id)
         household = db.session.get(Resident, world["be"]).household
         household.guardian_name, household.guardian_phone = GUARDIAN
         db.session.commit()
