@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import time_machine
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -94,6 +97,7 @@ def test_residents_cannot_be_added_outside_the_users_scope(app, client, world):
     assert client.get(f"/hamlets/{_hamlet(app)}/residents/new").status_code == 403
 
 
+@time_machine.travel(datetime(2022, 7, 15, 3, tzinfo=UTC), tick=True)  # the card: a minor today
 def test_a_child_is_added_with_a_guardian_of_its_own(app, client, world):
     client.login("screener")
     response = client.post_form(f"/hamlets/{_hamlet(app)}/residents/new", _form(
