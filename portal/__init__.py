@@ -123,7 +123,7 @@ def register_templating(app: Flask) -> None:
     from portal import labels
     from portal.access import Action, can
     from portal.campaigns.active import campaign_choice, deadline_of
-    from portal.campaigns.rules import age_of
+    from portal.residents.ages import age_of
     from portal.timeutil import today_local
     from portal.residents.identity import mask_id_number
     from portal.visits.models import Outcome

@@ -159,6 +159,8 @@ IMPORT_FIELD = {
     "address": _l("Address"),
     "hamlet": _l("Hamlet"),
     "household_code": _l("Household code"),
+    "guardian_name": _l("Parent or guardian's name"),
+    "guardian_phone": _l("Parent or guardian's phone"),
     "dose": _l("Dose"),
     "vaccine": _l("Vaccine"),
     "date": _l("Date of the dose"),

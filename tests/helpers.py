@@ -7,11 +7,14 @@ the portal uses and returns what it made.
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from sqlalchemy import select
 
-from portal.demo import DEMO_PASSWORD
+from portal.campaigns.models import Campaign
+from portal.demo import DEMO_PASSWORD, REFERENCE_DAY
 from portal.extensions import db
+from portal.residents.models import DoseKind
 from portal.units.models import AdministrativeUnit
 
 # The header HTMX sends with each of its requests.
@@ -46,6 +49,17 @@ def list_id_of(response) -> int:
 def unit(code: str) -> AdministrativeUnit:
     """The administrative unit with this official code (inside an app context)."""
     return db.session.scalars(select(AdministrativeUnit).where(AdministrativeUnit.code == code)).one()
+
+
+def gen_childrens_campaign(unit_id: int) -> Campaign:
+    """Seed 002's dose-1 campaign for children of 5 to under 12, run by the unit, open, added
+    to the session (the caller commits)."""
+    campaign = Campaign(
+        name="Tiêm mũi 1 cho trẻ em từ 5 đến dưới 12 tuổi", unit_id=unit_id,
+        required_dose=DoseKind.DOSE_1, min_age=5, max_age=12, age_reference_date=REFERENCE_DAY,
+        starts_on=REFERENCE_DAY, deadline=date(2022, 8, 31))
+    db.session.add(campaign)
+    return campaign
 
 
 def log_in(page, base_url: str, username: str, password: str = DEMO_PASSWORD, *,

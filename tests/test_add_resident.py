@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import time_machine
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -92,3 +95,31 @@ def test_residents_cannot_be_added_outside_the_users_scope(app, client, world):
     client.post_form("/logout")
     client.login("clerk")
     assert client.get(f"/hamlets/{_hamlet(app)}/residents/new").status_code == 403
+
+
+@time_machine.travel(datetime(2022, 7, 15, 3, tzinfo=UTC), tick=True)  # the card: a minor today
+def test_a_child_is_added_with_a_guardian_of_its_own(app, client, world):
+    client.login("screener")
+    response = client.post_form(f"/hamlets/{_hamlet(app)}/residents/new", _form(
+        full_name="Phạm Gia Bảo", sex="male", birth_date="2016-02-03", id_number="", phone="",
+        guardian_name="  Phạm   Thị Mai ", guardian_phone="+84 912 000 111"))
+    assert response.status_code == 302
+    with app.app_context():
+        bao = db.session.scalars(select(Resident).where(Resident.full_name == "Phạm Gia Bảo")).one()
+        assert (bao.guardian_name, bao.guardian_phone) == ("Phạm Thị Mai", "0912000111")
+    card = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Cha, mẹ hoặc người giám hộ" in card and "Phạm Thị Mai" in card
+
+
+def test_a_bad_guardian_phone_is_refused_beside_its_field(app, client, world):
+    client.login("screener")
+    before = _count(app)
+    response = client.post_form(f"/hamlets/{_hamlet(app)}/residents/new", _form(
+        full_name="Phạm Gia Bảo", sex="male", birth_date="2016-02-03", id_number="", phone="",
+        guardian_name="Phạm Thị Mai", guardian_phone="0281234567"), headers=HX)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    error = html.split('id="guardian_phone-error"', 1)[1].split("</p>", 1)[0]
+    assert "Vui lòng nhập số di động Việt Nam" in error
+    assert 'value="Phạm Thị Mai"' in html  # nothing typed is lost
+    assert _count(app) == before

@@ -665,6 +665,18 @@ def test_resident_columns_are_guessed_from_their_headers():
         "hamlet": 9, "household_code": 10}
 
 
+def test_a_childs_parent_or_guardian_is_not_taken_for_the_child():
+    headers = ["STT", "Họ và tên", "Ngày sinh", "Số điện thoại", "Họ tên người giám hộ",
+               "SĐT người giám hộ", "Khu vực"]
+    assert guess_mapping(headers, RESIDENT_FIELDS) == {
+        "full_name": 1, "birth_date": 2, "phone": 3, "guardian_name": 4, "guardian_phone": 5,
+        "hamlet": 6}
+    # Without a phone of the child's own, the parent's is still the parent's.
+    headers = ["Họ tên", "Năm sinh", "Họ tên cha/mẹ", "SĐT cha/mẹ", "Tổ"]
+    assert guess_mapping(headers, RESIDENT_FIELDS) == {
+        "full_name": 0, "birth_date": 1, "guardian_name": 2, "guardian_phone": 3, "hamlet": 4}
+
+
 def test_dose_columns_are_guessed_and_a_vaccine_name_is_not_a_person():
     headers = ["Tên vắc xin", "Họ và tên người được tiêm", "Ngày sinh", "CCCD", "Mũi tiêm",
                "Ngày tiêm", "Cơ sở tiêm chủng", "Điện thoại"]

@@ -299,3 +299,31 @@ def test_a_mapping_refused_says_why_beside_each_field_and_keeps_the_choices(app,
                                {"full_name": "1", "birth_date": "99", "hamlet": "x"})
     assert refused.status_code == 422
     assert 'id="map-birth_date-error"' in refused.get_data(as_text=True)
+
+
+def test_a_childrens_register_brings_each_childs_parent_or_guardian(app, client, world):
+    header = HEADER + ["Họ tên cha/mẹ", "SĐT người giám hộ"]
+    rows = [
+        ["1", "Phạm Gia Bảo", "03/02/2016", "Nam", "", "", "Số 9, đường Trần Phú", "Khu vực 1",
+         "HGĐ-0009", "Phạm Thị   Hường", "+84 901 234 567"],
+        ["2", "Phạm Gia Hân", "05/06/2018", "Nữ", "", "", "Số 9, đường Trần Phú", "Khu vực 1",
+         "HGĐ-0009", "Phạm Thị Hường", "0281234567"],  # a landline: no mobile to call
+        # Already there, without a guardian: the register gives her one.
+        ["3", "Trần Ngọc Bảo Anh", "01/06/2015", "Nữ", "", "", "", "Khu vực 1", "HGĐ-0002",
+         "Trần Văn Nam", "0387654321"],
+    ]
+    client.login("commune_lead")
+    import_id = _import(app, client, "tre-em.csv", _csv(rows, header))
+    with app.app_context():
+        done = db.session.get(Import, import_id)
+        assert (done.created, done.updated, done.rejected) == (1, 1, 1)
+        assert done.mapping["guardian_name"] == 9 and done.mapping["guardian_phone"] == 10
+    people = _residents(app)
+    bao, anh = people["Phạm Gia Bảo"], people["Trần Ngọc Bảo Anh"]
+    assert (bao.guardian_name, bao.guardian_phone) == ("Phạm Thị Hường", "0901234567")
+    assert (anh.guardian_name, anh.guardian_phone) == ("Trần Văn Nam", "0387654321")
+    assert "Phạm Gia Hân" not in people
+    report = load_workbook(io.BytesIO(client.get(f"/imports/{import_id}/report").data)).active
+    [(line, *_, reason)] = list(report.iter_rows(values_only=True))[1:]
+    assert line == 3 and reason.startswith("Số điện thoại người giám hộ: ")
+    assert "số di động Việt Nam" in reason

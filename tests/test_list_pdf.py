@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from portal.lists.document import ListDocument, ListRow
 from portal.lists.pdf import _normalised, render_parts, render_pdf
-from portal.lists.planning import plan_parts
+from portal.lists.planning import CHILDREN_LAYOUT, HEADERS, LAYOUT, Column, plan_parts
 
 HAMLETS = ("Khu vực 1", "Khu vực 2", "Khu vực 3", "Khu vực 4")
 NAMES = (
@@ -259,3 +259,32 @@ def test_the_progress_hears_each_part_and_ends_at_one():
     render_pdf(make_document(make_rows(300), draft=False), pages_per_part=4,
                progress=heard.append)
     assert len(heard) >= 2 and heard == sorted(heard) and heard[-1] == 1.0
+
+
+def test_both_tables_fill_the_width_between_the_margins():
+    for layout in (LAYOUT, CHILDREN_LAYOUT):
+        width = layout.page_width - layout.margin_left - layout.margin_right
+        assert sum(column.width for column in layout.columns) == width == 252
+    # Decree 30/2020: left 30-35 mm, right 15-20 mm, top and bottom 20-25 mm.
+    assert (CHILDREN_LAYOUT.margin_left, CHILDREN_LAYOUT.margin_right) == (30, 15)
+    assert LAYOUT.columns == tuple(Column(*column) for column in HEADERS)  # the adults' as before
+
+
+def test_a_childrens_list_prints_each_guardian_on_the_pages_planned_for_them(rows):
+    guardians = ("Nguyễn Thị Ngọc Hân, 0912345678", "Trần Văn Nam, 0387654321", "",
+                 "0987654321")
+    children = [dataclasses.replace(row, guardian=guardians[index % len(guardians)])
+                for index, row in enumerate(rows)]
+    document = dataclasses.replace(make_document(children, draft=False), guardian_column=True)
+    pdf = render_pdf(document)
+    texts = page_texts(pdf)
+    assert len(texts) == sum(part.pages for part in plan_parts(document)) >= 3
+    for text in texts:
+        assert "Họ tên, SĐT người" in text and "giám hộ" in text and "Ghi chú" in text
+    whole = "\n".join(texts)
+    assert "Nguyễn Thị Ngọc Hân," in whole and "0912345678" in whole
+    assert whole.count("0387654321") == sum("0387654321" in row.guardian for row in children)
+    one_page_parts = plan_parts(document, pages_per_part=1)
+    assert all(part.pages == 1 for part in one_page_parts)
+    assert len(PdfReader(io.BytesIO(render_parts(_normalised(document), one_page_parts))).pages) \
+        == len(one_page_parts)

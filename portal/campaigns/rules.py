@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from datetime import date
 
 from sqlalchemy import and_, true
 
 from portal.campaigns.models import Campaign
-from portal.residents.ages import aged_at_least, aged_under
+from portal.residents.ages import age_of, aged_at_least, aged_under
+from portal.residents.guardians import ADULT_AGE
 from portal.residents.models import DoseKind, Resident, ResidentStatus
-from portal.timeutil import age_on
 
 DOSE_ORDER = list(DoseKind)
 HIGH_RISK_AGE = 50
-
-
-def age_of(resident: Resident, day: date) -> int:
-    """Whole years on a day (1 January for year-only births)."""
-    return age_on(resident.birth_date or date(resident.birth_year, 1, 1), day)
 
 
 def age_in_campaign(resident: Resident, campaign: Campaign) -> int:
@@ -97,3 +91,9 @@ def next_dose(dose_kinds: Iterable[DoseKind], campaign: Campaign) -> DoseKind | 
         if _this_or_later(DoseKind(kind)).isdisjoint(kinds):
             return DoseKind(kind)
     return campaign.required_dose
+
+
+def is_childrens_campaign(campaign: Campaign) -> bool:
+    """For children only: its upper age is at most 18 ("5 to under 12", "12 to under 18"), so
+    everyone it targets is a minor, and its list prints their guardians."""
+    return campaign.max_age is not None and campaign.max_age <= ADULT_AGE

@@ -21,6 +21,7 @@ from portal.campaigns.models import Campaign
 from portal.demo import DEMO_PASSWORD, REFERENCE_DAY, names
 from portal.bulk import bulk_insert
 from portal.extensions import db
+from portal.lists.workflow import approve, submit
 from portal.residents.models import (
     Dose,
     DoseKind,
@@ -30,13 +31,15 @@ from portal.residents.models import (
     ResidentStatus,
     Sex,
 )
+from portal.residents.guardians import ADULT_AGE
 from portal.residents.identity import century_and_sex_digit
 from portal.residents.search import ENTRY_COLUMNS, search_entries
 from portal.text import fold
 from portal.timeutil import stored_time, utcnow
 from portal.units.models import AdministrativeUnit, UnitLevel, create_unit
 from portal.visits.models import Outcome, RefusalReason, ScreeningCategory
-from portal.visits.recording import VisitInput, record_visit
+from portal.visits.recording import VisitInput, record_knock
+from portal.visits.standings import standings_in
 
 # What screeners write on the visits of each outcome that takes only a note.
 VISIT_NOTES = {
@@ -49,7 +52,7 @@ VISIT_NOTES = {
 RESIDENTS_PER_COMMUNE = 20_000
 # Rows per bulk insert: big enough to amortise round trips, small enough to bound memory.
 CHUNK_ROWS = 10_000
-# Share of the first ward's unboosted adults that screeners have already visited.
+# Share of the first ward's households with someone to visit that screeners have knocked at.
 VISITED_SHARE = 0.4
 
 # Days of the 2021-2022 schedule in the delta, as ordinals (the generator counts in days).
@@ -57,12 +60,20 @@ PRIMARY_FROM = date(2021, 7, 1).toordinal()
 EARLY_PRIMARY_UNTIL = date(2021, 9, 30).toordinal()  # early enough for a fourth dose later
 PRIMARY_UNTIL = date(2021, 12, 31).toordinal()
 TEENS_FROM = date(2021, 10, 20).toordinal()
-CHILDREN_FROM = date(2022, 4, 15).toordinal()
-CHILDREN_SECOND_DOSE_START_BY = date(2022, 6, 9).toordinal()  # 28 days before the last day
-BOOSTERS_FROM = date(2021, 11, 20).toordinal()
-THIRD_DOSE_FOR_FOURTH_BY = date(2022, 3, 9).toordinal()  # 120 days before the last day
-FOURTH_DOSES_FROM = date(2022, 5, 15).toordinal()
 LAST_DAY = REFERENCE_DAY.toordinal() - 1
+# The least days between two doses, as the demo's campaigns require them (min_interval_days).
+PRIMARY_INTERVAL = 28  # dose 2 of adults and teenagers
+CHILDREN_DOSE_INTERVAL = 56  # a child's dose 2: eight weeks
+BOOSTER_1_INTERVAL = 90  # three months after dose 2
+BOOSTER_2_INTERVAL = 120  # four months after booster 1
+CHILDREN_FROM = date(2022, 4, 15).toordinal()
+CHILDREN_SECOND_DOSE_START_BY = LAST_DAY - CHILDREN_DOSE_INTERVAL
+BOOSTERS_FROM = date(2021, 11, 20).toordinal()
+THIRD_DOSE_FOR_FOURTH_BY = LAST_DAY - BOOSTER_2_INTERVAL
+FOURTH_DOSES_FROM = date(2022, 5, 15).toordinal()
+# Of the boosted adults, the share who had booster 2: of 50 and over, of those younger at high
+# risk, of the others (front-line workers); some 9 % of all adults (seed 002).
+BOOSTER_2_SHARES = (0.36, 0.25, 0.03)
 
 # Stored values, looked up once: enum attribute access is slow in the inner loop.
 MALE, FEMALE = Sex.MALE.value, Sex.FEMALE.value
@@ -72,7 +83,8 @@ REGISTER, PLATFORM = RecordSource.REGISTER.value, RecordSource.PLATFORM.value
 DOSE_1, DOSE_2 = DoseKind.DOSE_1.value, DoseKind.DOSE_2.value
 BOOSTER_1, BOOSTER_2 = DoseKind.BOOSTER_1.value, DoseKind.BOOSTER_2.value
 
-HOUSEHOLD_COLUMNS = ("id", "hamlet_id", "code", "address", "head_name")
+HOUSEHOLD_COLUMNS = ("id", "hamlet_id", "code", "address", "head_name", "guardian_name",
+                     "guardian_phone")
 RESIDENT_COLUMNS = (
     "id", "hamlet_id", "household_id", "full_name", "name_folded", "birth_date", "birth_year",
     "sex", "id_number", "phone", "chronic_condition", "immunocompromised", "pregnant", "status",
@@ -189,8 +201,9 @@ class _Commune:
 
 
 @dataclass
-class _Unboosted:
-    """A present adult of the first ward without booster 1: someone a screener may visit."""
+class _ToVisit:
+    """Someone of the first ward a screener may visit: a present adult without booster 1, or a
+    child of 5 to under 12 without dose 2."""
 
     resident_id: int
     household: int
@@ -206,7 +219,8 @@ class _Builder:
         self.rng = rng
         self.residents = residents
         self.counts = dict.fromkeys(
-            ("units", "households", "residents", "doses", "visits", "campaigns", "accounts"), 0
+            ("units", "households", "residents", "doses", "visits", "campaigns", "lists",
+             "accounts"), 0
         )
         self.now_text = _moment_text(utcnow())
         self.reference = REFERENCE_DAY.toordinal()
@@ -235,8 +249,8 @@ class _Builder:
         self.doses: list[tuple] = []
         self.search_terms: list[tuple] = []
         self.commune_id = 0
-        # The first ward's unboosted adults, whom the screener visits once all rows are in.
-        self.unboosted: list[_Unboosted] = []
+        # The first ward's people to visit, whom the screener visits once all rows are in.
+        self.to_visit: list[_ToVisit] = []
         self.collecting = False
         self.household_serial = 0
         self.force_first_name = True
@@ -248,8 +262,8 @@ class _Builder:
         """Units, campaigns and accounts through the ORM; the many rows through the bulk writer."""
         self.writer = _BulkWriter()
         province, district, communes = self.build_units()
-        campaign = self.build_campaigns(province)
-        screener = self.build_accounts(communes[0])
+        campaigns = self.build_campaigns(province)
+        accounts = self.build_accounts(communes[0])
         self.next_household_id = self.writer.next_id(Household)
         self.next_resident_id = self.writer.next_id(Resident)
         self.next_dose_id = self.writer.next_id(Dose)
@@ -267,9 +281,11 @@ class _Builder:
         self.flush()
         # The bulk rows set their own ids: sequences move past them before the ORM's inserts.
         self.writer.finish(("households", "residents", "doses"))
-        self.build_visits(campaign, screener)
+        self.build_visits([c for c in campaigns.values() if c.is_open], campaigns["booster_1"],
+                          accounts["screener"])
         self.counts["doses"] += db.session.scalar(
             select(func.count()).select_from(Dose).where(Dose.source == RecordSource.CARD))
+        self.build_approved_list(campaigns["dose_2_2021"], communes[0], accounts)
         return self.counts
 
     def flush(self) -> None:
@@ -331,47 +347,86 @@ class _Builder:
         # Real codes end at 31150; step by 3 as the official list does, never reusing one.
         return f"{name} {index // real + 1}", f"{31153 + 3 * (index - real):05d}"
 
-    def build_campaigns(self, province: AdministrativeUnit) -> Campaign:
-        """The active booster campaign of seed 002, and the finished dose-2 drive before it."""
-        earlier = Campaign(
+    def build_campaigns(self, province: AdministrativeUnit) -> dict[str, Campaign]:
+        """The four campaigns open at once that seed 002 reports on, ages counted on its day,
+        and the dose-2 drive of seed 004, closed since January 2022."""
+        deadline = date(2022, 8, 31)
+        open_ones = {
+            "booster_2": Campaign(
+                name="Tiêm mũi nhắc lại lần 2 (mũi 4) cho người từ 50 tuổi trở lên và người "
+                     "có nguy cơ cao",
+                description=("Mũi nhắc lại lần 2 (mũi 4) cho người từ 50 tuổi trở lên và người "
+                             "từ 18 tuổi có bệnh nền, suy giảm miễn dịch: tỷ lệ hiện đạt 9%."),
+                unit=province, required_dose=DoseKind.BOOSTER_2,
+                prior_doses=[DoseKind.DOSE_1.value, DoseKind.DOSE_2.value,
+                             DoseKind.BOOSTER_1.value],
+                min_age=18, max_age=None, risk_groups_only=True,
+                min_interval_days=BOOSTER_2_INTERVAL,
+                age_reference_date=REFERENCE_DAY, starts_on=REFERENCE_DAY, deadline=deadline,
+            ),
+            "children_dose_1": Campaign(
+                name="Tiêm mũi 1 cho trẻ em từ 5 đến dưới 12 tuổi",
+                description="Tiêm đủ hai mũi cho trẻ từ 5 đến dưới 12 tuổi: mũi 1 hiện đạt 89%.",
+                unit=province, required_dose=DoseKind.DOSE_1, prior_doses=[],
+                min_age=5, max_age=12, risk_groups_only=False, min_interval_days=0,
+                age_reference_date=REFERENCE_DAY, starts_on=REFERENCE_DAY, deadline=deadline,
+            ),
+            "children_dose_2": Campaign(
+                name="Tiêm mũi 2 cho trẻ em từ 5 đến dưới 12 tuổi",
+                description="Tiêm đủ hai mũi cho trẻ từ 5 đến dưới 12 tuổi: mũi 2 hiện đạt 36%.",
+                unit=province, required_dose=DoseKind.DOSE_2,
+                prior_doses=[DoseKind.DOSE_1.value],
+                min_age=5, max_age=12, risk_groups_only=False,
+                min_interval_days=CHILDREN_DOSE_INTERVAL,
+                age_reference_date=REFERENCE_DAY, starts_on=REFERENCE_DAY, deadline=deadline,
+            ),
+            # Made last: where a screen shows one campaign, the newest, it is the booster 1
+            # campaign, the one the demo's visits are recorded in.
+            "booster_1": Campaign(
+                name="Tiêm mũi nhắc lại lần 1 (mũi 3) cho người từ 18 tuổi trở lên",
+                description=(
+                    "Đi từng ngõ, gõ từng nhà, rà từng đối tượng: đẩy nhanh tiêm mũi nhắc lại "
+                    "lần 1 (mũi 3) cho người từ 18 tuổi trở lên, tỷ lệ hiện đạt 58,1%."
+                ),
+                unit=province, required_dose=DoseKind.BOOSTER_1,
+                prior_doses=[DoseKind.DOSE_1.value, DoseKind.DOSE_2.value],
+                min_age=18, max_age=None, risk_groups_only=False,
+                min_interval_days=BOOSTER_1_INTERVAL,
+                age_reference_date=REFERENCE_DAY, starts_on=REFERENCE_DAY, deadline=deadline,
+            ),
+        }
+        # Seed 004: dose 2 for everyone with an indication in the fourth quarter of 2021.
+        closed = Campaign(
             name="Tiêm mũi 2 cho người từ 18 tuổi trở lên",
-            description="Đợt tiêm mũi 2 năm 2021, đã kết thúc.",
-            unit=province, required_dose=DoseKind.DOSE_2, min_age=18, max_age=None,
-            risk_groups_only=False, min_interval_days=28,
+            description="Đợt tiêm mũi 2 năm 2021 (quý IV/2021), đã kết thúc.",
+            unit=province, required_dose=DoseKind.DOSE_2, prior_doses=[DoseKind.DOSE_1.value],
+            min_age=18, max_age=None, risk_groups_only=False,
+            min_interval_days=PRIMARY_INTERVAL,
             age_reference_date=date(2021, 10, 1), starts_on=date(2021, 10, 1),
             deadline=date(2021, 12, 31), closed_at=datetime(2022, 1, 10, 2, 0),
         )
-        booster = Campaign(
-            name="Tiêm mũi nhắc lại lần 1 (mũi 3) cho người từ 18 tuổi trở lên",
-            description=(
-                "Đi từng ngõ, gõ từng nhà, rà từng đối tượng: đẩy nhanh tiêm mũi nhắc lại "
-                "lần 1 (mũi 3) cho người từ 18 tuổi trở lên, tỷ lệ hiện đạt 58,1%."
-            ),
-            unit=province, required_dose=DoseKind.BOOSTER_1, min_age=18, max_age=None,
-            risk_groups_only=False, min_interval_days=90,
-            age_reference_date=REFERENCE_DAY, starts_on=REFERENCE_DAY,
-            deadline=date(2022, 8, 31),
-        )
-        db.session.add_all([earlier, booster])
+        campaigns = {"dose_2_2021": closed, **open_ones}
+        db.session.add_all(campaigns.values())
         db.session.flush()
-        self.counts["campaigns"] = 2
-        return booster
+        self.counts["campaigns"] = len(campaigns)
+        return campaigns
 
-    def build_accounts(self, first: _Commune) -> User:
-        """One account per role; the screener walks the first three hamlets of Phường Cái Khế."""
+    def build_accounts(self, first: _Commune) -> dict[str, User]:
+        """One account per role, by role; the screener walks the first three hamlets of
+        Phường Cái Khế."""
         # scrypt is slow on purpose: hash the shared password once for every account.
         password_hash = hash_password(DEMO_PASSWORD)
-        screener = None
+        accounts = {}
         for username, role, unit_code, full_name in names.ACCOUNTS:
             user = create_user(username=username, password=DEMO_PASSWORD, role=role,
                                unit_code=unit_code, full_name=full_name,
                                password_hash=password_hash)
             if role == "screener":
                 user.hamlets.extend(first.hamlets[:3])
-                screener = user
+            accounts[role] = user
         db.session.flush()
         self.counts["accounts"] = len(names.ACCOUNTS)
-        return screener
+        return accounts
 
     # -- households and residents -------------------------------------------------------------
 
@@ -397,14 +452,16 @@ class _Builder:
             household_id = self.next_household_id
             self.next_household_id += 1
             self.household_serial += 1
-            head_name = self.build_household(hamlet.id, household_id, members)
+            head_name, guardian = self.build_household(hamlet.id, household_id, members)
             self.households.append(
-                (household_id, hamlet.id, f"HGĐ-{number:04d}", address, head_name)
+                (household_id, hamlet.id, f"HGĐ-{number:04d}", address, head_name, *guardian)
             )
             self.counts["households"] += 1
 
-    def build_household(self, hamlet_id: int, household_id: int, members: int) -> str:
-        """The people of one household, head first; returns the head's name."""
+    def build_household(self, hamlet_id: int, household_id: int,
+                        members: int) -> tuple[str, tuple[str | None, str | None]]:
+        """The people of one household, head first; returns the head's name and the
+        household's guardian: the head, with the head's phone, when a child lives there."""
         rng = self.rng
         ages = [self.draw_age() for _ in range(members)]
         # The head is the oldest adult still of working age, else the oldest adult; a draw
@@ -424,11 +481,12 @@ class _Builder:
             self.force_first_name = False
             head_male = True
             head_family = "Nguyễn"
-            head_name = self.add_person(hamlet_id, household_id, head_age, True, head_family,
-                                        ("Văn", "Đức"))
+            head_name, head_phone, _ = self.add_person(
+                hamlet_id, household_id, head_age, True, head_family, ("Văn", "Đức"))
         else:
-            head_name = self.add_person(hamlet_id, household_id, head_age, head_male,
-                                        head_family)
+            head_name, head_phone, _ = self.add_person(hamlet_id, household_id, head_age,
+                                                       head_male, head_family)
+        minors = False
         spouse_family = None
         spouse_taken = False
         for age in ages:
@@ -453,8 +511,8 @@ class _Builder:
                 family = head_family  # a brother or sister
             else:
                 family = self.family.draw(rng)
-            self.add_person(hamlet_id, household_id, age, male, family)
-        return head_name
+            minors |= self.add_person(hamlet_id, household_id, age, male, family)[2] < ADULT_AGE
+        return head_name, (head_name, head_phone) if minors else (None, None)
 
     def draw_age(self) -> int:
         """An age on the reference day, following the population pyramid."""
@@ -482,8 +540,8 @@ class _Builder:
         return value
 
     def add_person(self, hamlet_id: int, household_id: int, age: int, male: bool, family: str,
-                   forced: tuple[str, str] | None = None) -> str:
-        """Buffer one resident and their doses; returns the full name."""
+                   forced: tuple[str, str] | None = None) -> tuple[str, str | None, int]:
+        """Buffer one resident and their doses; returns the full name, phone and age."""
         rng = self.rng
         random_ = rng.random
         reference = self.reference
@@ -542,11 +600,13 @@ class _Builder:
             birth.year, sex, id_number, phone, chronic, immunocompromised, pregnant, status,
             REGISTER, self.now_text, self.now_text,
         ))
-        dose_2_on, boosted = self.add_doses(resident_id, age)
-        if self.collecting and age >= 18 and status == PRESENT and not boosted:
-            self.unboosted.append(_Unboosted(resident_id, self.household_serial, age, pregnant,
-                                             dose_2_on))
-        return full_name
+        dose_2_on, boosted = self.add_doses(resident_id, age,
+                                            chronic or immunocompromised or pregnant)
+        needs_a_visit = not boosted if age >= 18 else 5 <= age < 12 and dose_2_on is None
+        if self.collecting and status == PRESENT and needs_a_visit:
+            self.to_visit.append(_ToVisit(resident_id, self.household_serial, age, pregnant,
+                                          dose_2_on))
+        return full_name, phone, age
 
     def citizen_id_number(self, birth_year: int, male: bool) -> str:
         """A CCCD: birth province, century-and-sex digit, birth year, then a unique six digits."""
@@ -571,11 +631,13 @@ class _Builder:
 
     # -- doses --------------------------------------------------------------------------------
 
-    def add_doses(self, resident_id: int, age: int) -> tuple[int | None, bool]:
+    def add_doses(self, resident_id: int, age: int, at_risk: bool) -> tuple[int | None, bool]:
         """Buffer the doses the platform knows of; returns dose 2's day and whether boosted.
 
         Shares follow seed 002: adults 95 % dose 1, 85 % dose 2, 58 % booster 1, 9 % booster 2;
-        12 to 17 years 95 % and 88 %; 5 to under 12 years 89 % and 36 %.
+        12 to 17 years 95 % and 88 %; 5 to under 12 years 89 % and 36 %. Intervals follow the
+        Ministry's schedule the demo's campaigns require: booster 1 three months after dose 2,
+        booster 2 four months after booster 1, a child's dose 2 eight weeks after dose 1.
         """
         rng = self.rng
         random_ = rng.random
@@ -585,17 +647,22 @@ class _Builder:
                 return None, False
             dose_2 = draw < 0.85
             booster_1 = draw < 0.58
-            # Booster 2 went first to people of 50 and over, then to high-risk younger adults.
-            booster_2 = booster_1 and random_() < (0.33 if age >= 50 else 0.07)
+            # Booster 2 was for people of 50 and over and younger adults at high risk (a chronic
+            # condition, immunocompromised, pregnant), and a few front-line workers besides.
+            booster_2 = booster_1 and random_() < (
+                BOOSTER_2_SHARES[0] if age >= 50 else BOOSTER_2_SHARES[1] if at_risk
+                else BOOSTER_2_SHARES[2])
             pick = self.primary_vaccine
             start = _between(random_, PRIMARY_FROM,
                              EARLY_PRIMARY_UNTIL if booster_2 else PRIMARY_UNTIL)
+            interval = PRIMARY_INTERVAL
         elif age >= 12:
             if draw >= 0.95:
                 return None, False
             dose_2, booster_1, booster_2 = draw < 0.88, False, False
             pick = self.teen_vaccine
             start = _between(random_, TEENS_FROM, PRIMARY_UNTIL)
+            interval = PRIMARY_INTERVAL
         elif age >= 5:
             if draw >= 0.89:
                 return None, False
@@ -604,6 +671,7 @@ class _Builder:
             # A child's second dose must fit before the reference day: start early enough.
             start = _between(random_, CHILDREN_FROM,
                              CHILDREN_SECOND_DOSE_START_BY if dose_2 else LAST_DAY)
+            interval = CHILDREN_DOSE_INTERVAL
         else:
             return None, False
 
@@ -611,20 +679,21 @@ class _Builder:
         self.add_dose(resident_id, DOSE_1, first, start)
         if not dose_2:
             return None, False
-        second_on = _between(random_, start + 28, min(start + 84, LAST_DAY))
+        second_on = _between(random_, start + interval, min(start + 84, LAST_DAY))
         # Mostly the same product twice; some switched (AstraZeneca then Pfizer, say).
         second = first if random_() < 0.9 else pick.draw(rng)
         self.add_dose(resident_id, DOSE_2, second, second_on)
         if not booster_1:
             return second_on, False
-        earliest = max(second_on + 90, BOOSTERS_FROM)
+        earliest = max(second_on + BOOSTER_1_INTERVAL, BOOSTERS_FROM)
         if booster_2 and earliest > THIRD_DOSE_FOR_FOURTH_BY:
-            booster_2 = False  # no room for a fourth dose 120 days after the third
+            booster_2 = False  # no room for a fourth dose four months after the third
         third_on = _between(random_, earliest,
                             THIRD_DOSE_FOR_FOURTH_BY if booster_2 else LAST_DAY)
         self.add_dose(resident_id, BOOSTER_1, self.booster_vaccine.draw(rng), third_on)
         if booster_2:
-            fourth_on = _between(random_, max(third_on + 120, FOURTH_DOSES_FROM), LAST_DAY)
+            fourth_on = _between(random_, max(third_on + BOOSTER_2_INTERVAL, FOURTH_DOSES_FROM),
+                                 LAST_DAY)
             self.add_dose(resident_id, BOOSTER_2, self.booster_vaccine.draw(rng), fourth_on)
         return second_on, True
 
@@ -636,19 +705,38 @@ class _Builder:
         self.next_dose_id += 1
         self.counts["doses"] += 1
 
+    # -- the closed campaign's list ---------------------------------------------------------
+
+    def build_approved_list(self, campaign: Campaign, commune: _Commune,
+                            accounts: dict[str, User]) -> None:
+        """The first ward's list of the closed campaign, as it stood at its deadline: submitted
+        by the commune lead, approved by the district officer, through the workflow's own
+        steps (its files are made when someone first asks for them)."""
+        signer_title, signer_name = names.LIST_SIGNER
+        compliance_list = submit(accounts["commune_lead"], campaign, commune.unit,
+                                 campaign.deadline, signer_title=signer_title,
+                                 signer_name=signer_name)
+        approve(accounts["district_officer"], compliance_list)
+        db.session.flush()
+        self.counts["lists"] = 1
+
     # -- visits -------------------------------------------------------------------------------
 
-    def build_visits(self, campaign: Campaign, screener: User) -> None:
-        """Visits to about 40 % of the first ward's unboosted adults, a household at a time,
-        recorded as a screener records them (record_visit: its effects and audit rows)."""
+    def build_visits(self, campaigns: list[Campaign], booster: Campaign, screener: User,
+                     ) -> None:
+        """Knocks on the doors of about 40 % of the first ward's households with someone to
+        visit, recorded as a screener records them (record_knock): each person's outcome for
+        every open campaign they still need, a card seen for booster 1 only."""
         rng = self.rng
         residents = {}
-        ids = [person.resident_id for person in self.unboosted]
+        ids = [person.resident_id for person in self.to_visit]
         for start in range(0, len(ids), CHUNK_ROWS):
             residents.update((r.id, r) for r in db.session.scalars(
                 select(Resident).where(Resident.id.in_(ids[start:start + CHUNK_ROWS]))
                 .options(selectinload(Resident.doses))))
-        for _, group in itertools.groupby(self.unboosted, key=lambda person: person.household):
+        # What each person needs on the day the visits begin (a visit changes only its own).
+        needs = standings_in(campaigns, list(residents.values()), REFERENCE_DAY)
+        for _, group in itertools.groupby(self.to_visit, key=lambda person: person.household):
             if rng.random() >= VISITED_SHARE:
                 continue
             day = REFERENCE_DAY + timedelta(days=rng.randint(0, 12))
@@ -660,17 +748,24 @@ class _Builder:
             local = datetime.combine(day, datetime.min.time()) + timedelta(minutes=start_minutes)
             for person in group:
                 local += timedelta(minutes=rng.randint(2, 6), seconds=rng.randint(0, 59))
-                record_visit(user=screener, resident=residents[person.resident_id],
-                             campaign=campaign, entry=self.visit_entry(person, day), today=day,
-                             at=stored_time(local))
-                self.counts["visits"] += 1
+                entry = self.visit_entry(person, day)
+                screened = [s.campaign for s in needs[person.resident_id] if s.to_record]
+                if entry.outcome is Outcome.UP_TO_DATE:
+                    screened = [c for c in screened if c.id == booster.id]
+                if not screened:
+                    continue
+                visits, _ = record_knock(
+                    user=screener, resident=residents[person.resident_id],
+                    entries=[(campaign, entry) for campaign in screened], today=day,
+                    at=stored_time(local))
+                self.counts["visits"] += len(visits)
         db.session.flush()
 
-    def visit_entry(self, person: _Unboosted, day: date) -> VisitInput:
+    def visit_entry(self, person: _ToVisit, day: date) -> VisitInput:
         """What a screener finds at one door, drawn with realistic shares."""
         rng = self.rng
         day_ordinal = day.toordinal()
-        card_possible = (person.dose_2_on is not None
+        card_possible = (person.age >= 18 and person.dose_2_on is not None
                          and person.dose_2_on + 90 < day_ordinal)
         weights = [
             (Outcome.WILLING, 30), (Outcome.ABSENT, 20), (Outcome.REFUSED, 15),

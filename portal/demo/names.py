@@ -143,6 +143,9 @@ ACCOUNTS: list[tuple[str, str, str, str]] = [
     ("admin", "admin", "92", "Võ Quốc Bảo"),
 ]
 
+# Who signs the first ward's list of the closed campaign: a vice-chair of the ward's committee.
+LIST_SIGNER: tuple[str, str] = ("KT. Chủ tịch", "Nguyễn Thanh Hải")
+
 # What a visit records, by outcome: (refusal reason, note) for refusals...
 REFUSALS: list[tuple[str, str, float]] = [
     ("side_effects", "Sợ tác dụng phụ", 40),

@@ -173,6 +173,19 @@ def check_person(cells: list[Cell], mapping: dict[str, int], today: date, *,
                   id_number=id_number, phone=phone), reasons
 
 
+def check_guardian(cells: list[Cell], mapping: dict[str, int]) -> tuple[
+        str | None, str | None, list[str]]:
+    """A minor's parent or guardian as the row names them (name, phone; None where blank),
+    and the reasons the row cannot be taken: a phone that is no Vietnamese mobile."""
+    name = normalise_name(cell_text(cells, mapping, "guardian_name") or "")[:NAME_LENGTH]
+    phone, reasons = None, []
+    try:
+        phone = clean_phone(cell_text(cells, mapping, "guardian_phone"))
+    except InvalidValue as error:
+        reasons.append(_("The guardian's phone: %(reason)s", reason=str(error)))
+    return name or None, phone, reasons
+
+
 # --- the commune's hamlets ---------------------------------------------------------------
 
 

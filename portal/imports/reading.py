@@ -59,6 +59,13 @@ RESIDENT_FIELDS: dict[str, tuple[str, ...]] = {
     "hamlet": ("Thôn/Ấp/Tổ", "Thôn", "Ấp", "Tổ", "Khu vực", "Tổ dân phố", "Xóm", "Khu phố",
                "Bản", "Buôn", "Làng"),
     "household_code": ("Mã hộ", "Số hộ", "Mã số hộ", "Mã hộ gia đình", "Số hộ khẩu"),
+    # A minor's parent or guardian, as school and children's registers head them.
+    "guardian_name": ("Họ tên người giám hộ", "Người giám hộ", "Họ tên cha/mẹ",
+                      "Họ tên cha mẹ", "Họ tên bố/mẹ", "Cha/mẹ/người giám hộ",
+                      "Họ tên phụ huynh", "Phụ huynh"),
+    "guardian_phone": ("SĐT người giám hộ", "Số điện thoại người giám hộ",
+                       "Điện thoại người giám hộ", "SĐT cha/mẹ", "Số điện thoại cha/mẹ",
+                       "SĐT bố/mẹ", "SĐT phụ huynh", "Số điện thoại phụ huynh"),
 }
 DOSE_FIELDS: dict[str, tuple[str, ...]] = {
     "full_name": RESIDENT_FIELDS["full_name"],

@@ -23,8 +23,8 @@ from sqlalchemy import delete, select, update
 from portal.bulk import bulk_insert
 from portal.extensions import db
 from portal.imports.base import (
-    BATCH, ImportResult, Person, Refused, cell_text, check_person, checked_rows, hamlet_named,
-    hamlets_of,
+    BATCH, ImportResult, Person, Refused, cell_text, check_guardian, check_person, checked_rows,
+    hamlet_named, hamlets_of,
 )
 from portal.imports.reading import Cell, SourceRow, Table
 from portal.residents.models import (
@@ -36,9 +36,9 @@ from portal.timeutil import utcnow
 from portal.units.models import AdministrativeUnit
 
 RESIDENT_COLUMNS = ("hamlet_id", "household_id", "full_name", "name_folded", "birth_date",
-                    "birth_year", "sex", "id_number", "phone", "chronic_condition",
-                    "immunocompromised", "pregnant", "status", "source", "created_at",
-                    "updated_at")
+                    "birth_year", "sex", "id_number", "phone", "guardian_name", "guardian_phone",
+                    "chronic_condition", "immunocompromised", "pregnant", "status", "source",
+                    "created_at", "updated_at")
 
 
 @dataclass
@@ -52,6 +52,8 @@ class _Person(Person):
     household_key: tuple[int, str]  # (hamlet id, code or folded address)
     household_code: str | None
     address: str | None
+    guardian_name: str | None
+    guardian_phone: str | None
 
 
 def import_residents(table: Table, mapping: dict[str, int], commune: AdministrativeUnit,
@@ -87,6 +89,8 @@ def _checked(row: SourceRow, mapping: dict[str, int], hamlets: dict[str, int],
     # The register gives every birth and the sex; a wrong phone there is a mistake to fix.
     person, reasons = check_person(cells, mapping, today, birth_required=True, gives_sex=True,
                                    refuses_bad_phone=True)
+    guardian_name, guardian_phone, guardian_reasons = check_guardian(cells, mapping)
+    reasons += guardian_reasons
     hamlet_name = cell_text(cells, mapping, "hamlet")
     hamlet_id = hamlet_named(hamlet_name, hamlets)
     if hamlet_name is None:
@@ -103,7 +107,7 @@ def _checked(row: SourceRow, mapping: dict[str, int], hamlets: dict[str, int],
     return _Person(
         **vars(person), line=row.line, cells=cells, name_folded=fold(name), hamlet_id=hamlet_id,
         household_key=(hamlet_id, household), household_code=code.upper() if code else None,
-        address=address,
+        address=address, guardian_name=guardian_name, guardian_phone=guardian_phone,
     ), []
 
 
@@ -117,7 +121,7 @@ def _store(people: list[_Person], commune: AdministrativeUnit, hamlets: dict[str
     existing = db.session.execute(select(
         Resident.id, Resident.full_name, Resident.name_folded, Resident.birth_date,
         Resident.birth_year, Resident.sex, Resident.id_number, Resident.phone,
-        Resident.household_id, Resident.hamlet_id,
+        Resident.guardian_name, Resident.guardian_phone, Resident.household_id, Resident.hamlet_id,
     ).where(Resident.hamlet_id.in_(hamlet_ids))).all()
     by_id_number = {row.id_number: row for row in existing if row.id_number}
     by_identity = {(row.name_folded, row.birth_date or row.birth_year, row.household_id): row
@@ -154,6 +158,8 @@ def _store(people: list[_Person], commune: AdministrativeUnit, hamlets: dict[str
                   "birth_date": person.birth_date, "birth_year": person.birth_year,
                   "sex": person.sex, "id_number": person.id_number or (match and match.id_number),
                   "phone": person.phone or (match and match.phone),
+                  "guardian_name": person.guardian_name or (match and match.guardian_name),
+                  "guardian_phone": person.guardian_phone or (match and match.guardian_phone),
                   "household_id": household_id, "hamlet_id": person.hamlet_id}
         if match is None and person.id_number in elsewhere:
             result.refused.append(Refused(person.line, person.cells, [
@@ -164,7 +170,8 @@ def _store(people: list[_Person], commune: AdministrativeUnit, hamlets: dict[str
             new_rows.append((
                 person.hamlet_id, household_id, person.full_name, person.name_folded,
                 person.birth_date, person.birth_year, person.sex.value, person.id_number,
-                person.phone, False, False, False, ResidentStatus.PRESENT.value,
+                person.phone, person.guardian_name, person.guardian_phone, False, False, False,
+                ResidentStatus.PRESENT.value,
                 RecordSource.REGISTER.value, now, now))
             # A later row of the file for the same person is then recognised, not added twice.
             by_identity[(person.name_folded, person.birth_date or person.birth_year,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from flask_babel import force_locale
 
+from portal.campaigns.rules import is_childrens_campaign
 from portal.extensions import db
 from portal.labels import COMPLIANCE_REASON
 from portal.lists.models import ComplianceList, ListState
@@ -47,6 +48,7 @@ class ListRow:
     doses: int
     reason: str
     detail: str
+    guardian: str = ""  # a minor's, "Trần Văn Nam, 0387654321": printed for children's lists
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ class ListDocument:
     recipients: Sequence[str]
     draft: bool
     approved_note: str | None = None
+    # A children's campaign's list has a column of each child's parent or guardian.
+    guardian_column: bool = False
 
     @property
     def issuer_lines(self) -> list[str]:
@@ -103,6 +107,7 @@ def _document(compliance_list: ComplianceList) -> ListDocument:
         recipients=recipients,
         draft=not is_final(compliance_list),
         approved_note=_approved_note(compliance_list),
+        guardian_column=is_childrens_campaign(campaign),
     )
 
 
@@ -130,6 +135,7 @@ def _rows(compliance_list: ComplianceList) -> list[ListRow]:
             doses=row.doses_received,
             reason=str(COMPLIANCE_REASON[row.reason]),
             detail="; ".join(notes),
+            guardian=str(row.guardian or ""),
         ))
     return [row for rows in groups.values() for row in rows]
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from portal.access import Action, can
 from portal.extensions import db
+from portal.residents.guardians import Guardian
 from portal.scope import ScopedBy
 from portal.timeutil import utcnow
 from portal.units.models import AdministrativeUnit, str_enum
@@ -127,6 +128,13 @@ class ComplianceListRow(db.Model):
     deferred_until: Mapped[date | None] = mapped_column(Date)
 
     compliance_list: Mapped[ComplianceList] = relationship(back_populates="rows")
+
+    @property
+    def guardian(self) -> Guardian | None:
+        """The guardian frozen with the row (a minor's), or None."""
+        if self.guardian_name or self.guardian_phone:
+            return Guardian(self.guardian_name, self.guardian_phone)
+        return None
 
 
 class ListFile(db.Model):

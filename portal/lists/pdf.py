@@ -24,7 +24,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from portal.lists.document import DOCUMENT_LANGUAGE, ListDocument, ListRow
 from portal.lists.fonts import FONT_DIR, FONT_FAMILY, check_fonts, font_faces_css
-from portal.lists.planning import LAYOUT, MAX_WORKERS, PAGES_PER_PART, Part, balanced_parts
+from portal.lists.planning import (
+    MAX_WORKERS, PAGES_PER_PART, Part, balanced_parts, layout_of,
+)
 
 if TYPE_CHECKING:
     from pypdf import PdfWriter
@@ -103,8 +105,10 @@ def part_html(document: ListDocument, part: Part, *, inline_marks: bool = False,
     inline_marks prints it from CSS counters alone (the whole list in a single pass).
     """
     issuer = document.issuer_lines
+    layout = layout_of(document)
     return _templates().get_template("lists/pdf.html").render(
-        doc=document, layout=LAYOUT, entries=part.entries, first=part.first, last=part.last,
+        doc=document, layout=layout, guardian=layout.guardian, entries=part.entries,
+        first=part.first, last=part.last,
         issuer_lines=issuer, superior_lines=1 if len(issuer) >= 3 else 0,
         numbered=inline_marks or page_numbers is not None, page_numbers=page_numbers,
         font_family=FONT_FAMILY,

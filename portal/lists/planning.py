@@ -27,26 +27,43 @@ MAX_WORKERS = 2
 PAGE_SLACK_PT = 6.0
 PT_PER_MM = 72 / 25.4
 
-# In the document's language (see document.DOCUMENT_LANGUAGE), as the totals below are.
+# In the document's language (see document.DOCUMENT_LANGUAGE), as the totals below are: each
+# heading, its width in mm, and the field of ListRow it prints (none: the row's number).
 HEADERS = (
-    ("STT", 13),  # room for "10000" on one line
-    ("Họ và tên", 42),
-    ("Ngày sinh", 20),
-    ("Giới tính", 12),
-    ("Số CCCD/ CMND", 27),
-    ("Địa chỉ", 47),
-    ("Số mũi đã tiêm", 15),
-    ("Lý do", 38),
-    ("Ghi chú", 38),
+    ("STT", 13, ""),  # room for "10000" on one line
+    ("Họ và tên", 42, "full_name"),
+    ("Ngày sinh", 20, "birth"),
+    ("Giới tính", 12, "sex"),
+    ("Số CCCD/ CMND", 27, "id_number_masked"),
+    ("Địa chỉ", 47, "address"),
+    ("Số mũi đã tiêm", 15, "doses"),
+    ("Lý do", 38, "reason"),
+    ("Ghi chú", 38, "detail"),
+)
+# The list of a children's campaign (ListDocument.guardian_column) names each child's parent or
+# guardian after the address. The other columns make room, within the same 252 mm: the ID
+# number's down to what a masked one needs (21 mm), the name, address, reason and note a little.
+CHILDREN_HEADERS = (
+    ("STT", 13, ""),
+    ("Họ và tên", 38, "full_name"),
+    ("Ngày sinh", 20, "birth"),
+    ("Giới tính", 12, "sex"),
+    ("Số CCCD/ CMND", 22, "id_number_masked"),
+    ("Địa chỉ", 36, "address"),
+    ("Họ tên, SĐT người giám hộ", 40, "guardian"),
+    ("Số mũi đã tiêm", 15, "doses"),
+    ("Lý do", 28, "reason"),
+    ("Ghi chú", 28, "detail"),
 )
 
 
 @dataclass(frozen=True)
 class Column:
-    """A column of the table: its heading and its width in mm."""
+    """A column of the table: its heading, its width in mm, and the ListRow field it prints."""
 
     header: str
     width: float
+    field: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,15 +82,26 @@ class Layout:
     pad_y: float = 2  # pt
     pad_x: float = 3  # pt
     border: float = 0.5  # pt
-    columns: tuple[Column, ...] = tuple(Column(h, w) for h, w in HEADERS)
+    columns: tuple[Column, ...] = tuple(Column(*column) for column in HEADERS)
 
     @property
     def body_height(self) -> float:
         """Height of the page area in pt."""
         return (self.page_height - self.margin_top - self.margin_bottom) * PT_PER_MM
 
+    @property
+    def guardian(self) -> bool:
+        """Whether the table has the guardian's column."""
+        return any(column.field == "guardian" for column in self.columns)
+
 
 LAYOUT = Layout()
+CHILDREN_LAYOUT = Layout(columns=tuple(Column(*column) for column in CHILDREN_HEADERS))
+
+
+def layout_of(document: ListDocument) -> Layout:
+    """The geometry a list prints with: LAYOUT, or CHILDREN_LAYOUT with the guardian column."""
+    return CHILDREN_LAYOUT if document.guardian_column else LAYOUT
 
 
 @dataclass(frozen=True)
@@ -100,6 +128,7 @@ class Part:
 
 def entries_of(document: ListDocument) -> list[Entry]:
     """The table's lines: per hamlet a heading, its residents and a subtotal; then the total."""
+    layout = layout_of(document)
     entries: list[Entry] = []
     number = 0
     groups = 0
@@ -116,7 +145,7 @@ def entries_of(document: ListDocument) -> list[Entry]:
             index += 1
         entries.append(Entry("subtotal", label=f"Cộng {hamlet}: {_count(index - start)} người"))
     entries.append(Entry("total", label=f"Tổng cộng: {_count(len(rows))} người"))
-    return [_with_height(entry) for entry in entries]
+    return [_with_height(entry, layout) for entry in entries]
 
 
 def plan_parts(document: ListDocument, pages_per_part: int = PAGES_PER_PART) -> list[Part]:
@@ -134,8 +163,9 @@ def _plan_pages(document: ListDocument) -> list[Part]:
     a hamlet's heading with its first resident, its last resident with its subtotal, and the
     last lines of the table with the closing block, so that no page holds a signature alone.
     """
-    room = LAYOUT.body_height - PAGE_SLACK_PT
-    header = header_height()
+    layout = layout_of(document)
+    room = layout.body_height - PAGE_SLACK_PT
+    header = header_height(layout)
     entries = entries_of(document)
     pages = [Part(first=True)]
     used = heading_height(document) + header
@@ -197,61 +227,59 @@ def heading_height(document: ListDocument) -> float:
     """Estimated height in pt of the heading on page 1, above the table."""
     issuer = len(document.issuer_lines) * 15 + 2 + 0.75 + 6 + 15
     motto = 15 + 19 + 6 + 15
-    subject = _line_count(document.subject, _content_width() * 0.8, 14, bold=True) * 16
+    subject = _line_count(document.subject, _content_width(layout_of(document)) * 0.8, 14,
+                          bold=True) * 16
     return max(issuer, motto) + 15 + 16 + subject + 9
 
 
 def closing_height(document: ListDocument) -> float:
     """Estimated height in pt of the closing block: "Nơi nhận:" and the signature."""
-    width = _content_width() / 2
+    width = _content_width(layout_of(document)) / 2
     recipients = 13 + sum(_line_count(line, width, 11, bold=False) * 13
                           for line in document.recipients)
     signer = (len(document.signer_caption) + 1) * 16 + 25 * PT_PER_MM
     return 12 + max(recipients, signer)
 
 
-def header_height() -> float:
+def header_height(layout: Layout) -> float:
     """Estimated height in pt of the table's header row."""
-    layout = LAYOUT
     lines = max(
-        _line_count(column.header, _cell_width(column), layout.cell_size, bold=True)
+        _line_count(column.header, _cell_width(column, layout), layout.cell_size, bold=True)
         for column in layout.columns
     )
     return lines * layout.cell_line + 2 * layout.pad_y + layout.border
 
 
-def _with_height(entry: Entry) -> Entry:
-    layout = LAYOUT
+def _with_height(entry: Entry, layout: Layout) -> Entry:
+    widths = _cell_widths(layout)
     if entry.kind == "row":
         row = entry.row
-        texts = (entry.number, row.full_name, row.birth, row.sex, row.id_number_masked,
-                 row.address, str(row.doses), row.reason, row.detail)
+        texts = [str(getattr(row, column.field)) if column.field else entry.number
+                 for column in layout.columns]
         wraps = [_wrap(text, width, layout.cell_size, bold=False)
-                 for text, width in zip(texts, _cell_widths())]
+                 for text, width in zip(texts, widths)]
         lines = max(lines for lines, _ in wraps)
         # Numbers from 1.000 on are wider than their narrow column: the template lets that
         # column break its words always, and the others only in rows flagged here.
         long_word = any(broken for _, broken in wraps[1:])
     else:
-        columns = _cell_widths()[1:] if entry.kind == "group" else _cell_widths()
+        columns = widths[1:] if entry.kind == "group" else widths
         lines, long_word = _wrap(entry.label, sum(columns), layout.cell_size, bold=True)
     height = lines * layout.cell_line + 2 * layout.pad_y + layout.border
     return Entry(entry.kind, entry.number, entry.label, entry.row, height, long_word)
 
 
-def _content_width() -> float:
-    layout = LAYOUT
+def _content_width(layout: Layout) -> float:
     return (layout.page_width - layout.margin_left - layout.margin_right) * PT_PER_MM
 
 
-def _cell_width(column: Column) -> float:
-    layout = LAYOUT
+def _cell_width(column: Column, layout: Layout) -> float:
     return column.width * PT_PER_MM - 2 * layout.pad_x - layout.border
 
 
 @functools.cache
-def _cell_widths() -> tuple[float, ...]:
-    return tuple(_cell_width(column) for column in LAYOUT.columns)
+def _cell_widths(layout: Layout) -> tuple[float, ...]:
+    return tuple(_cell_width(column, layout) for column in layout.columns)
 
 
 def _text_width(text: str, size: float, bold: bool) -> float:

@@ -12,22 +12,38 @@ from portal.lists.document import ListDocument
 COLUMNS = ("STT", "Thôn/Khu vực", "Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD/CMND",
            "Địa chỉ", "Số mũi đã tiêm", "Lý do", "Ghi chú")
 WIDTHS = (6, 16, 26, 12, 9, 16, 34, 9, 26, 40)
+# A children's campaign's list (ListDocument.guardian_column) adds its guardians after the
+# address, as the PDF does.
+GUARDIAN_AFTER = COLUMNS.index("Địa chỉ") + 1
+GUARDIAN_COLUMN, GUARDIAN_WIDTH = "Họ tên, SĐT người giám hộ", 30
+
+
+def columns(document: ListDocument) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """The headings of the document's table and their widths (in Excel's characters)."""
+    if not document.guardian_column:
+        return COLUMNS, WIDTHS
+    return (COLUMNS[:GUARDIAN_AFTER] + (GUARDIAN_COLUMN,) + COLUMNS[GUARDIAN_AFTER:],
+            WIDTHS[:GUARDIAN_AFTER] + (GUARDIAN_WIDTH,) + WIDTHS[GUARDIAN_AFTER:])
 
 
 def table(document: ListDocument) -> list[tuple]:
-    """The rows as cells, numbered, in the columns of COLUMNS."""
-    return [
+    """The rows as cells, numbered, in the columns of `columns`."""
+    cells = [
         (number, row.hamlet, row.full_name, row.birth, row.sex, row.id_number_masked,
          row.address, row.doses, row.reason, row.detail)
         for number, row in enumerate(document.rows, 1)
     ]
+    if document.guardian_column:
+        cells = [line[:GUARDIAN_AFTER] + (row.guardian,) + line[GUARDIAN_AFTER:]
+                 for line, row in zip(cells, document.rows)]
+    return cells
 
 
 def csv_bytes(document: ListDocument) -> bytes:
     """UTF-8 with a byte-order mark, so that Excel opens it with its accents; CRLF lines."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(columns(document)[0])
     writer.writerows([spreadsheet_safe(cell) for cell in row] for row in table(document))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -41,7 +57,8 @@ def xlsx_bytes(document: ListDocument) -> bytes:
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Danh sách")
-    for index, width in enumerate(WIDTHS, 1):
+    headings, widths = columns(document)
+    for index, width in enumerate(widths, 1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     heading = 4 + (1 if document.draft else 0)
     sheet.freeze_panes = f"A{heading + 1}"
@@ -69,7 +86,7 @@ def xlsx_bytes(document: ListDocument) -> bytes:
     sheet.append([cell(document.place_and_date)])
     if document.draft:
         sheet.append([cell("DỰ THẢO", font=Font(bold=True, color="BB0000"))])
-    sheet.append([cell(name, font=bold, border=box, alignment=wrap) for name in COLUMNS])
+    sheet.append([cell(name, font=bold, border=box, alignment=wrap) for name in headings])
     for row in table(document):
         sheet.append([cell(value, border=box, alignment=wrap) for value in row])
     if document.approved_note:

@@ -20,6 +20,7 @@ from portal.labels import REFUSAL_REASON, SCREENING_CATEGORY
 from portal.lists.compliance import Entry, compile_list
 from portal.lists.document import in_document_language
 from portal.lists.models import ComplianceList, ComplianceListRow, ListState
+from portal.residents.guardians import guardian_of_minor
 from portal.timeutil import utcnow
 from portal.units.models import AdministrativeUnit
 
@@ -64,7 +65,8 @@ def submit(user, campaign: Campaign, commune: AdministrativeUnit, today: date, *
         signer_title=signer_title, signer_name=signer_name,
     )
     with in_document_language():  # the rows are frozen as the document will print them
-        submitted.rows = [_frozen(position, entry) for position, entry in enumerate(entries, 1)]
+        submitted.rows = [_frozen(position, entry, today)
+                          for position, entry in enumerate(entries, 1)]
     db.session.add(submitted)
     db.session.flush()
     record("list.submit", "list", submitted.id, unit_id=commune.id, user=user,
@@ -108,15 +110,19 @@ def _review(user, compliance_list: ComplianceList, state: ListState, comment, ac
            after={"state": state.value, "comment": comment or None})
 
 
-def _frozen(position: int, entry: Entry) -> ComplianceListRow:
-    """A list row as the resident stands today; later changes to the resident do not touch it."""
+def _frozen(position: int, entry: Entry, today: date) -> ComplianceListRow:
+    """A list row as the resident stands today, with a minor's guardian; later changes to the
+    resident do not touch it."""
     resident, visit = entry.resident, entry.visit
+    guardian = guardian_of_minor(resident, today)
     return ComplianceListRow(
         position=position, resident_id=resident.id, hamlet_name=entry.hamlet.name,
         household_address=resident.household.address if resident.household else None,
         full_name=resident.full_name, birth_date=resident.birth_date,
         birth_year=resident.birth_year, sex=resident.sex.value, id_number=resident.id_number,
-        phone=resident.phone, doses_received=entry.doses_received, reason=entry.reason,
+        phone=resident.phone, guardian_name=guardian.name if guardian else None,
+        guardian_phone=guardian.phone if guardian else None,
+        doses_received=entry.doses_received, reason=entry.reason,
         reason_detail=_detail(visit), deferred_until=entry.deferred_until,
     )
 

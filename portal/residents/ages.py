@@ -7,6 +7,12 @@ from datetime import date
 from sqlalchemy import and_, or_
 
 from portal.residents.models import Resident
+from portal.timeutil import age_on
+
+
+def age_of(resident: Resident, day: date) -> int:
+    """Whole years on a day; a birth known by its year only counts from 1 January."""
+    return age_on(resident.birth_date or date(resident.birth_year, 1, 1), day)
 
 
 def _years_before(on: date, years: int) -> date:

@@ -17,7 +17,7 @@ from portal.residents.models import Sex
 
 
 class ResidentForm(FlaskForm):
-    """Name, birth, sex, ID number, phone, household and risk flags."""
+    """Name, birth, sex, ID number, phone, a child's guardian, household and risk flags."""
 
     full_name = StringField(_l("Full name"), validators=[
         DataRequired(message=_l("Enter the person's full name.")), Length(max=120)])
@@ -31,6 +31,11 @@ class ResidentForm(FlaskForm):
                             render_kw={"inputmode": "numeric", "autocomplete": "off"})
     phone = StringField(_l("Mobile phone"), validators=[Optional()],
                         render_kw={"inputmode": "tel", "autocomplete": "off"})
+    # For a child: a parent or guardian other than the household's (residents/guardians.py).
+    guardian_name = StringField(_l("Parent or guardian's full name"),
+                                validators=[Optional(), Length(max=120)])
+    guardian_phone = StringField(_l("Parent or guardian's mobile phone"), validators=[Optional()],
+                                 render_kw={"inputmode": "tel", "autocomplete": "off"})
     household_id = SelectField(_l("Household"), coerce=str, validators=[Optional()])
     new_household_address = StringField(_l("Or the address of a new household"),
                                         validators=[Optional(), Length(max=255)])
@@ -44,6 +49,7 @@ class ResidentForm(FlaskForm):
         self.today = today or date.today()
         self.clean_id_number = None
         self.clean_phone = None
+        self.clean_guardian_phone = None
 
     def validate_birth_date(self, field):
         try:
@@ -72,6 +78,12 @@ class ResidentForm(FlaskForm):
     def validate_phone(self, field):
         try:
             self.clean_phone = clean_phone(field.data)
+        except InvalidValue as error:
+            raise ValidationError(str(error)) from None
+
+    def validate_guardian_phone(self, field):
+        try:
+            self.clean_guardian_phone = clean_phone(field.data)
         except InvalidValue as error:
             raise ValidationError(str(error)) from None
 

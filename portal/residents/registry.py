@@ -30,6 +30,9 @@ class NewResident:
     chronic_condition: bool = False
     immunocompromised: bool = False
     pregnant: bool = False
+    # A child's parent or guardian, when not the household's.
+    guardian_name: str | None = None
+    guardian_phone: str | None = None
 
 
 def same_id_number(id_number: str | None) -> Resident | None:
@@ -79,7 +82,9 @@ def add_resident(hamlet: AdministrativeUnit, entry: NewResident, *, user) -> Res
         hamlet_id=hamlet.id, household_id=household.id if household else None,
         full_name=name, name_folded=fold(name), birth_date=entry.birth_date,
         birth_year=entry.birth_year, sex=entry.sex, id_number=entry.id_number,
-        phone=entry.phone, chronic_condition=entry.chronic_condition,
+        phone=entry.phone, guardian_name=normalise_name(entry.guardian_name or "") or None,
+        guardian_phone=entry.guardian_phone,
+        chronic_condition=entry.chronic_condition,
         immunocompromised=entry.immunocompromised, pregnant=entry.pregnant,
         status=ResidentStatus.PRESENT, source=RecordSource.SCREENING,
     )
@@ -89,7 +94,8 @@ def add_resident(hamlet: AdministrativeUnit, entry: NewResident, *, user) -> Res
     record("resident.create", "resident", resident.id, unit_id=hamlet.id, user=user,
            after={"full_name": name, "birth_year": entry.birth_year, "sex": entry.sex.value,
                   "household_id": resident.household_id, "has_id_number": bool(entry.id_number),
-                  "has_phone": bool(entry.phone)})
+                  "has_phone": bool(entry.phone),
+                  "has_guardian": bool(resident.guardian_name or resident.guardian_phone)})
     return resident
 
 

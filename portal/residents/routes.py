@@ -11,6 +11,7 @@ from portal.access import Action, requires
 from portal.extensions import db
 from portal.rendering import render
 from portal.residents.forms import ResidentForm
+from portal.residents.guardians import Guardian, guardian_of_minor
 from portal.residents.models import Sex
 from portal.residents.registry import (
     NewResident, add_resident, households_of, likely_duplicates, same_id_number,
@@ -20,6 +21,13 @@ from portal.scope import hamlet_in_scope_or_404
 from portal.timeutil import today_local
 
 bp = Blueprint("residents", __name__)
+
+
+@bp.app_template_filter("minor_guardian")
+def minor_guardian(resident, on=None) -> Guardian | None:
+    """The guardian a screen shows beside a minor (on a day, today in Vietnam unless given);
+    None for an adult. Templates render it with residents/_guardian.html."""
+    return guardian_of_minor(resident, on or today_local())
 
 
 @bp.route("/residents/search")
@@ -52,6 +60,7 @@ def new(hamlet_id: int):
     entry = NewResident(
         full_name=form.full_name.data, sex=Sex(form.sex.data), birth_date=form.birth_date.data,
         birth_year=form.year, id_number=form.clean_id_number, phone=form.clean_phone,
+        guardian_name=form.guardian_name.data, guardian_phone=form.clean_guardian_phone,
         household_id=int(form.household_id.data) if form.household_id.data else None,
         new_household_address=(form.new_household_address.data or "").strip() or None,
         chronic_condition=form.chronic_condition.data,
