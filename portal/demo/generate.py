@@ -264,6 +264,9 @@ class _Builder:
         province, district, communes = self.build_units()
         campaigns = self.build_campaigns(province)
         accounts = self.build_accounts(communes[0])
+        for account in accounts.values():
+            # Seed 002's first drive, booster 1, is what each account works on at first.
+            account.campaign_id = campaigns["booster_1"].id
         self.next_household_id = self.writer.next_id(Household)
         self.next_resident_id = self.writer.next_id(Resident)
         self.next_dose_id = self.writer.next_id(Dose)
