@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import and_, true
 
 from portal.campaigns.models import Campaign
-from portal.residents.ages import age_of, aged_at_least, aged_under
+from portal.residents.ages import age_of, aged_at_least, aged_under, born_by, born_on
 from portal.residents.guardians import ADULT_AGE
-from portal.residents.models import DoseKind, Resident, ResidentStatus
+from portal.residents.models import DoseKind, Resident, ResidentStatus, Sex
 
 DOSE_ORDER = list(DoseKind)
 HIGH_RISK_AGE = 50
@@ -21,29 +23,51 @@ def age_in_campaign(resident: Resident, campaign: Campaign) -> int:
     return age_of(resident, campaign.age_reference_date)
 
 
-def in_high_risk_group(resident: Resident, age: int) -> bool:
-    """50 and over, chronic conditions, immunocompromised or pregnant (DESIGN.md section 2)."""
-    return (
-        age >= HIGH_RISK_AGE
-        or resident.chronic_condition
-        or resident.immunocompromised
-        or resident.pregnant
+@dataclass(frozen=True)
+class TargetRule:
+    """A campaign's target population as the birth dates it comes to, worked out once and
+    asked of many people: the same cut-offs target_clause gives the database."""
+
+    sex: Sex | None
+    oldest_birth: date  # born on or before it: old enough
+    youngest_birth: date | None  # born on or before it: too old ("under 12")
+    risk_birth: date | None  # born on or before it: old enough to be of a risk group
+
+    def accepts(self, resident) -> bool:
+        if resident.status is not ResidentStatus.PRESENT:
+            return False
+        if self.sex is not None and resident.sex is not self.sex:
+            return False
+        born = born_on(resident)
+        if born > self.oldest_birth:
+            return False
+        if self.youngest_birth is not None and born <= self.youngest_birth:
+            return False
+        return self.risk_birth is None or born <= self.risk_birth or bool(
+            resident.chronic_condition or resident.immunocompromised or resident.pregnant)
+
+
+@functools.lru_cache(maxsize=256)
+def _target_rule(min_age: int, max_age: int | None, risk_groups_only: bool, sex: Sex | None,
+                 reference: date) -> TargetRule:
+    return TargetRule(
+        sex=sex, oldest_birth=born_by(min_age, reference),
+        youngest_birth=born_by(max_age, reference) if max_age is not None else None,
+        risk_birth=born_by(HIGH_RISK_AGE, reference) if risk_groups_only else None,
     )
 
 
+def target_rule(campaign: Campaign) -> TargetRule:
+    """Whom the campaign targets: present, of its ages on its reference date (and sex, if it
+    says), of a high-risk group if it asks (50 and over, chronic conditions, immunocompromised,
+    pregnant: DESIGN.md section 2)."""
+    return _target_rule(campaign.min_age, campaign.max_age, campaign.risk_groups_only,
+                        campaign.sex, campaign.age_reference_date)
+
+
 def is_targeted(resident: Resident, campaign: Campaign) -> bool:
-    """In the campaign's target population: present, of the right age (and sex, if it says),
-    of a risk group if asked."""
-    if resident.status is not ResidentStatus.PRESENT:
-        return False
-    if campaign.sex is not None and resident.sex is not campaign.sex:
-        return False
-    age = age_in_campaign(resident, campaign)
-    if age < campaign.min_age:
-        return False
-    if campaign.max_age is not None and age >= campaign.max_age:
-        return False
-    return not campaign.risk_groups_only or in_high_risk_group(resident, age)
+    """In the campaign's target population (target_rule)."""
+    return target_rule(campaign).accepts(resident)
 
 
 def target_clause(campaign: Campaign):

@@ -1,4 +1,5 @@
-"""Age conditions as SQL, for residents with a full birth date or only a birth year."""
+"""Ages: a person's age on a day, and the latest birth of those who have turned N by a day,
+which conditions on age come to in Python and in SQL alike (year-only births from 1 January)."""
 
 from __future__ import annotations
 
@@ -12,19 +13,26 @@ from portal.timeutil import age_on
 
 def age_of(resident: Resident, day: date) -> int:
     """Whole years on a day; a birth known by its year only counts from 1 January."""
-    return age_on(resident.birth_date or date(resident.birth_year, 1, 1), day)
+    return age_on(born_on(resident), day)
 
 
-def _years_before(on: date, years: int) -> date:
+def born_by(years: int, on: date) -> date:
+    """The latest birth date of those who have turned `years` by `on` (a 29 February birthday
+    is the 28th in other years): born on or before it, they are that old."""
     try:
         return on.replace(year=on.year - years)
     except ValueError:  # 29 February
         return on.replace(year=on.year - years, day=28)
 
 
+def born_on(resident) -> date:
+    """The birth date ages are counted from: 1 January when only the year is known."""
+    return resident.birth_date or date(resident.birth_year, 1, 1)
+
+
 def aged_at_least(years: int, on: date):
     """Residents who have turned `years` by `on` (year-only births count from 1 January)."""
-    cutoff = _years_before(on, years)
+    cutoff = born_by(years, on)
     return or_(
         and_(Resident.birth_date.is_not(None), Resident.birth_date <= cutoff),
         and_(Resident.birth_date.is_(None), Resident.birth_year <= cutoff.year),
@@ -33,7 +41,7 @@ def aged_at_least(years: int, on: date):
 
 def aged_under(years: int, on: date):
     """Residents who have not yet turned `years` by `on`."""
-    cutoff = _years_before(on, years)
+    cutoff = born_by(years, on)
     return or_(
         and_(Resident.birth_date.is_not(None), Resident.birth_date > cutoff),
         and_(Resident.birth_date.is_(None), Resident.birth_year > cutoff.year),

@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import Select, func, or_, select
 
 from portal.campaigns.models import Campaign
-from portal.campaigns.rules import has_required_dose, is_targeted, next_dose
+from portal.campaigns.rules import has_required_dose, is_targeted, next_dose, target_rule
 from portal.extensions import db
 from portal.residents.models import Dose, DoseKind, Resident
 from portal.visits.models import Visit
@@ -106,41 +106,47 @@ def standings_in(campaigns: list[Campaign], residents: list[Resident], today: da
 
     `among`, a subquery of the residents' ids (a hamlet's), reads faster than a list of ids.
     """
-    ids = among if among is not None else [r.id for r in residents]
-    visits: dict[tuple[int, int], Visit] = {}
-    if campaigns and residents:
-        newest = (select(func.max(Visit.id))
-                  .where(or_(*[Visit.counts_in(c) for c in campaigns]),
-                         Visit.resident_id.in_(ids))
-                  .group_by(Visit.resident_id, Visit.campaign_id))
-        visits = {(v.resident_id, v.campaign_id): v
-                  for v in db.session.scalars(select(Visit).where(Visit.id.in_(newest)))}
-    kinds = dose_kinds(ids) if campaigns and residents else {}
+    visits, kinds = _read(campaigns, residents, among)
     none: frozenset = frozenset()
-    standings = {}
+    return {resident.id: [
+        _campaign_standing(resident, c, kinds.get(resident.id, none),
+                           visits.get((resident.id, c.id)), today) for c in campaigns]
+        for resident in residents}
+
+
+def needing_visits(campaigns: list[Campaign], residents: list, today: date,
+                   among: Select | None = None) -> set[int]:
+    """The residents someone still has to go back to in at least one campaign: the walk's order
+    and totals for a whole hamlet, without building every standing of everyone."""
+    visits, kinds = _read(campaigns, residents, among)
+    none: frozenset = frozenset()
+    rules = [(c, target_rule(c)) for c in campaigns]
+    needing = set()
     for resident in residents:
-        # Read once: the rules look at the same few attributes for every campaign.
-        person = _Person(resident.status, resident.birth_date, resident.birth_year, resident.sex,
-                         resident.chronic_condition, resident.immunocompromised,
-                         resident.pregnant)
         held = kinds.get(resident.id, none)
-        standings[resident.id] = [
-            _campaign_standing(person, c, held, visits.get((resident.id, c.id)), today)
-            for c in campaigns]
-    return standings
+        for campaign, rule in rules:
+            if rule.accepts(resident) and standing(
+                    resident_status=resident.status, targeted=True,
+                    up_to_date=has_required_dose(held, campaign),
+                    latest_visit=visits.get((resident.id, campaign.id)),
+                    today=today) in NEEDS_VISIT:
+                needing.add(resident.id)
+                break
+    return needing
 
 
-@dataclass(slots=True)
-class _Person:
-    """What the rules read of a resident, as plain attributes."""
-
-    status: object
-    birth_date: date | None
-    birth_year: int
-    sex: object
-    chronic_condition: bool
-    immunocompromised: bool
-    pregnant: bool
+def _read(campaigns: list[Campaign], residents: list, among: Select | None,
+          ) -> tuple[dict[tuple[int, int], Visit], dict[int, set[DoseKind]]]:
+    """The visit that counts of each resident in each campaign, and the doses each holds."""
+    if not campaigns or not residents:
+        return {}, {}
+    ids = among if among is not None else [r.id for r in residents]
+    newest = (select(func.max(Visit.id))
+              .where(or_(*[Visit.counts_in(c) for c in campaigns]), Visit.resident_id.in_(ids))
+              .group_by(Visit.resident_id, Visit.campaign_id))
+    visits = {(v.resident_id, v.campaign_id): v
+              for v in db.session.scalars(select(Visit).where(Visit.id.in_(newest)))}
+    return visits, dose_kinds(ids)
 
 
 def screening_of(resident: Resident, campaigns: list[Campaign], today: date,

@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.residents.models import Household, Resident
 from portal.units.models import AdministrativeUnit
 from portal.visits.outcomes import Standing
-from portal.visits.standings import CampaignStanding, standings_in
+from portal.visits.standings import CampaignStanding, needing_visits, standings_in
 
 HOUSEHOLDS_PER_PAGE = 12
 
@@ -73,8 +73,9 @@ def hamlet_walk(
 ) -> WalkPage:
     """Households of the hamlet, those with someone still to visit first, one page at a time.
 
-    Every resident's standings are read (the order and the totals need them) from plain rows;
-    only the page's households are loaded whole, to be shown.
+    Whether each resident still needs a visit is read for all of them (the order and the totals
+    need it) from plain rows; only the page's households are loaded whole, with every standing,
+    to be shown.
     """
     people = db.session.execute(
         select(*_RULES_READ, Household.code.label("household_code"))
@@ -82,15 +83,14 @@ def hamlet_walk(
         .where(Resident.hamlet_id == hamlet.id)
         .order_by(Resident.household_id, Resident.birth_year)
     ).all()
-    standings = standings_in(campaigns, people, today,
+    needing = needing_visits(campaigns, people, today,
                              among=select(Resident.id).where(Resident.hamlet_id == hamlet.id))
     by_household: dict[int | None, list] = {}
     codes: dict[int | None, str] = {}
     for person in people:
         by_household.setdefault(person.household_id, []).append(person)
         codes[person.household_id] = person.household_code or ""
-    to_visit = {key: sum(1 for person in members
-                         if any(s.needs_visit for s in standings[person.id]))
+    to_visit = {key: sum(1 for person in members if person.id in needing)
                 for key, members in by_household.items()}
     keys = sorted(by_household, key=lambda key: (to_visit[key] == 0, codes[key]))
     if only_to_visit:
@@ -98,7 +98,7 @@ def hamlet_walk(
     start = (page - 1) * HOUSEHOLDS_PER_PAGE
     chunk = keys[start:start + HOUSEHOLDS_PER_PAGE]
     return WalkPage(
-        households=_households(hamlet, chunk, standings),
+        households=_households(hamlet, chunk, campaigns, today),
         page=page,
         has_more=start + HOUSEHOLDS_PER_PAGE < len(keys),
         residents=len(people),
@@ -112,16 +112,18 @@ _RULES_READ = (Resident.id, Resident.household_id, Resident.status, Resident.bir
                Resident.immunocompromised, Resident.pregnant)
 
 
-def _households(hamlet: AdministrativeUnit, keys: list[int | None],
-                standings: dict[int, list[CampaignStanding]]) -> list[HouseholdRow]:
-    """The households of one page, their residents loaded whole, in the page's order."""
+def _households(hamlet: AdministrativeUnit, keys: list[int | None], campaigns: list[Campaign],
+                today: date) -> list[HouseholdRow]:
+    """The households of one page, their residents loaded whole with their standings, in the
+    page's order."""
     wanted = [key for key in keys if key is not None]
     condition = Resident.household_id.in_(wanted)
     if None in keys:
         condition = condition | Resident.household_id.is_(None)
-    residents = db.session.scalars(
+    residents = list(db.session.scalars(
         select(Resident).where(Resident.hamlet_id == hamlet.id, condition)
-        .options(selectinload(Resident.household)))
+        .options(selectinload(Resident.household))))
+    standings = standings_in(campaigns, residents, today)
     rows = {key: HouseholdRow(None) for key in keys}
     for resident in residents:
         row = rows[resident.household_id]
