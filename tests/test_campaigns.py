@@ -590,3 +590,47 @@ def test_admin_extends_the_deadline_of_an_approved_campaign_on_a_phone(
     phone.tap("details.confirm button.danger")
     phone.wait_for_url(f"{live_server}/campaigns")
     assert not _campaign(app, campaign_id).is_open
+
+
+def test_a_name_taken_meanwhile_by_another_admin_is_refused_beside_the_name(app, units, users):
+    """Two admins saving at once both pass the name check; the database's constraint stops the
+    second, which is told so beside the name, and nothing half-saved stays. The other admin
+    is a second connection that saves the same name right after this one looked."""
+    from sqlalchemy import event, insert
+
+    from portal.auth.models import User as Account
+
+    with app.app_context():
+        admin = db.session.scalar(select(Account).where(Account.username == "admin"))
+        province = unit("92")
+        details = CampaignDetails(
+            name="Tiêm mũi 3", unit_code="92", required_dose="booster_1",
+            starts_on=date(2022, 7, 8), deadline=date(2022, 8, 31))
+        engine = db.engine
+        raced = []
+
+        def other_admin_saves(conn, cursor, statement, parameters, context, executemany):
+            if raced or "FROM campaigns" not in statement or "INSERT" in statement:
+                return
+            raced.append(True)
+            with engine.connect() as other:
+                other.execute(insert(Campaign.__table__).values(
+                    name="Tiêm mũi 3", unit_id=province.id, required_dose="booster_1",
+                    prior_doses=[], min_age=18, risk_groups_only=False, min_interval_days=0,
+                    age_reference_date=date(2022, 7, 8), starts_on=date(2022, 7, 8),
+                    deadline=date(2022, 8, 31), created_at=date(2022, 7, 1),
+                    updated_at=date(2022, 7, 1)))
+                other.commit()
+
+        event.listen(engine, "after_cursor_execute", other_admin_saves)
+        try:
+            with pytest.raises(CampaignRejected) as refused:
+                create_campaign(admin, details)
+        finally:
+            event.remove(engine, "after_cursor_execute", other_admin_saves)
+        assert raced
+        assert str(refused.value.errors["name"][0]) == "Đơn vị này đã có đợt tiêm mang tên này."
+        db.session.commit()  # what is left of this admin's transaction: nothing
+        assert db.session.scalar(select(func.count()).select_from(Campaign)) == 1
+        assert not db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "campaign.create")).all()

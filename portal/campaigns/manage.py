@@ -11,6 +11,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal.access import Action, can
 from portal.audit.log import record
@@ -189,6 +190,19 @@ def _unit_problem(actor, code: str, unit: AdministrativeUnit | None):
     return None
 
 
+def _saved_once(change) -> None:
+    """Make the change and flush it in a savepoint: two admins saving the same name at the same
+    moment both pass _name_taken, and the database's constraint then refuses the second, which
+    is told so beside the name, as the first check would have."""
+    try:
+        with db.session.begin_nested():
+            change()
+            db.session.flush()
+    except IntegrityError:
+        raise CampaignRejected(
+            {"name": [_l("This unit already has a campaign of this name.")]}) from None
+
+
 def _name_taken(name: str, unit: AdministrativeUnit, campaign: Campaign | None) -> bool:
     """Another campaign of the unit has this name, ignoring case and accents."""
     others = select(Campaign.name).where(Campaign.unit_id == unit.id)
@@ -248,8 +262,7 @@ def create_campaign(actor, details: CampaignDetails) -> Campaign:
     _require_manages(actor)
     values = _checked(actor, details, None)
     campaign = Campaign(**values, created_by_id=getattr(actor, "id", None))
-    db.session.add(campaign)
-    db.session.flush()
+    _saved_once(lambda: db.session.add(campaign))
     record("campaign.create", "campaign", campaign.id, unit_id=campaign.unit_id, user=actor,
            after=snapshot(campaign))
     return campaign
@@ -276,9 +289,7 @@ def update_campaign(actor, campaign: Campaign, details: CampaignDetails) -> bool
         raise CampaignRejected(errors)
     if not changed:
         return False
-    for name in changed:
-        setattr(campaign, name, values[name])
-    db.session.flush()
+    _saved_once(lambda: [setattr(campaign, name, values[name]) for name in changed])
     record("campaign.update", "campaign", campaign.id, unit_id=campaign.unit_id, user=actor,
            before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
     return True

@@ -86,7 +86,7 @@ class CampaignStanding:
 
     campaign: Campaign
     standing: Standing
-    visit: Visit | None
+    visit: object | None  # the visit that counts: a Visit, or a row of its outcome and details
     next_dose: DoseKind | None
 
     @property
@@ -137,15 +137,18 @@ def needing_visits(campaigns: list[Campaign], residents: list, today: date,
 
 def _read(campaigns: list[Campaign], residents: list, among: Select | None,
           ) -> tuple[dict[tuple[int, int], Visit], dict[int, set[DoseKind]]]:
-    """The visit that counts of each resident in each campaign, and the doses each holds."""
+    """The visit that counts of each resident in each campaign (its outcome and details), and
+    the doses each holds."""
     if not campaigns or not residents:
         return {}, {}
     ids = among if among is not None else [r.id for r in residents]
     newest = (select(func.max(Visit.id))
               .where(or_(*[Visit.counts_in(c) for c in campaigns]), Visit.resident_id.in_(ids))
               .group_by(Visit.resident_id, Visit.campaign_id))
-    visits = {(v.resident_id, v.campaign_id): v
-              for v in db.session.scalars(select(Visit).where(Visit.id.in_(newest)))}
+    # What a standing reads of a visit, not whole visits: a hamlet has thousands.
+    visits = {(v.resident_id, v.campaign_id): v for v in db.session.execute(
+        select(Visit.resident_id, Visit.campaign_id, Visit.outcome, Visit.screening_category,
+               Visit.deferred_until).where(Visit.id.in_(newest)))}
     return visits, dose_kinds(ids)
 
 

@@ -81,7 +81,6 @@ def hamlet_walk(
         select(*_RULES_READ, Household.code.label("household_code"))
         .outerjoin(Household, Household.id == Resident.household_id)
         .where(Resident.hamlet_id == hamlet.id)
-        .order_by(Resident.household_id, Resident.birth_year)
     ).all()
     needing = needing_visits(campaigns, people, today,
                              among=select(Resident.id).where(Resident.hamlet_id == hamlet.id))
