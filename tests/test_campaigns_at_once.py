@@ -275,3 +275,19 @@ def test_the_counts_by_standing_are_the_standings_of_each_person(app, world, cam
             counted = {hamlet: tally for hamlet, (tally, _) in
                        standing_counts(campaign, hamlets, TODAY).items()}
             assert counted == person_by_person, campaign.name
+
+
+def test_a_knock_for_campaigns_that_closed_meanwhile_says_so_and_saves_nothing(
+        app, client, world, campaigns):
+    client.login("screener")
+    page = client.get(f"/residents/{world['duc']}").get_data(as_text=True)
+    key = uuid_for(page, "absent")
+    with app.app_context():
+        for campaign in db.session.scalars(select(Campaign)):
+            campaign.closed_at = utcnow()
+        db.session.commit()
+    answer = client.post_form(f"/residents/{world['duc']}/visits", {
+        "outcome": "absent", "client_uuid": key}, headers=HX)
+    assert answer.status_code == 422
+    assert "Không còn gì để ghi cho người này" in answer.get_data(as_text=True)
+    assert _visits(app) == []

@@ -101,8 +101,10 @@ def record(resident_id: int):
     needing = [s.campaign for s in standings_in(open_campaigns(current_user), [resident],
                                                  today)[resident.id] if s.to_record]
     entries = form.entries(needing)
-    if not entries:  # nothing left to record: up to date, or the campaigns closed meanwhile
-        abort(409)
+    if not entries:  # up to date meanwhile, or its campaigns closed: said, with the card now
+        return render("visits/card.html", block="record", status=422,
+                      notice=_("Nothing is left to record for this person: the card shows "
+                               "where they stand now."), **card_context(resident))
     try:
         visits, _created = record_knock(user=current_user, resident=resident, entries=entries,
                                         today=today)
