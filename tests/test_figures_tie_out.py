@@ -13,6 +13,8 @@ from portal.auth.models import User
 from portal.campaigns.models import Campaign
 from portal.campaigns.rules import HIGH_RISK_AGE, satisfying_doses
 from portal.extensions import db
+from portal.scope import hamlets_in_scope
+from portal.timeutil import today_local
 from portal.units.models import AdministrativeUnit
 
 
@@ -137,3 +139,44 @@ def test_every_page_counts_the_target_population_the_same_way(app, client, demo)
         for name, target, up, _percent in coverage:
             assert [_number(target), _number(up)] == per_commune.get(name, [0, 0]), name
         client.post_form("/logout")
+
+
+def _needing_visit_sql(campaigns: list[Campaign], today: date) -> dict[int, tuple[int, int]]:
+    """Per hamlet: its residents, and those someone still has to go back to in at least one of
+    the campaigns (targeted, without the dose, and never visited, or last found absent,
+    willing, refusing, in hospital, or with a deferral that has ended)."""
+    def needs(campaign: Campaign) -> str:
+        kinds = ", ".join(f"'{kind.value}'" for kind in satisfying_doses(campaign))
+        latest = (f"(SELECT MAX(v.id) FROM visits v WHERE v.resident_id = r.id "
+                  f"AND v.campaign_id = {campaign.id} AND v.undone_at IS NULL)")
+        return f"""({_target_sql(campaign)}
+            AND NOT EXISTS (SELECT 1 FROM doses d WHERE d.resident_id = r.id AND d.kind IN ({kinds}))
+            AND ({latest} IS NULL OR EXISTS (SELECT 1 FROM visits w WHERE w.id = {latest} AND (
+                w.outcome IN ('absent', 'willing', 'refused', 'hospitalised')
+                OR (w.outcome = 'contraindicated' AND w.screening_category = 'deferral'
+                    AND (w.deferred_until IS NULL OR w.deferred_until <= '{today.isoformat()}'))))))"""
+    rows = db.session.execute(text(f"""
+        SELECT r.hamlet_id, COUNT(*),
+               SUM(CASE WHEN {" OR ".join(needs(c) for c in campaigns)} THEN 1 ELSE 0 END)
+        FROM residents r GROUP BY r.hamlet_id"""))
+    return {hamlet: (total, needing) for hamlet, total, needing in rows}
+
+
+def test_the_walk_counts_who_needs_a_visit_in_any_open_campaign_as_counted_here(
+        app, client, demo):
+    with app.app_context():
+        campaigns = [db.session.get(Campaign, i) for i in demo["campaigns"]]
+        counted = _needing_visit_sql(campaigns, today_local())
+        screener = db.session.scalar(select(User).where(User.username == "screener"))
+        hamlets = list(db.session.scalars(hamlets_in_scope(screener)))
+    assert len(campaigns) > 1 and hamlets
+    client.login("screener")
+    needing_somewhere = 0
+    for hamlet_id in hamlets:
+        page = client.get(f"/walk/{hamlet_id}").get_data(as_text=True)
+        summary = re.search(r'class="summary">([^<]+)<', page).group(1)
+        numbers = [_number(n) for n in re.findall(r"\d[\d.]*", summary)]
+        total, needing = counted.get(hamlet_id, (0, 0))
+        assert numbers == [needing, total], (hamlet_id, summary)
+        needing_somewhere += needing
+    assert needing_somewhere, "some residents of the screener's hamlets still need a visit"

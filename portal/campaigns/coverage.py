@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 
 from portal.campaigns.models import Campaign
-from portal.campaigns.rules import satisfying_doses, target_clause
+from portal.campaigns.rules import dose_clause, target_clause
 from portal.extensions import db
-from portal.residents.models import Dose, Resident
+from portal.residents.models import Resident
 from portal.scope import communes_of
 from portal.units.models import AdministrativeUnit
 
@@ -34,8 +34,7 @@ def commune_coverage(user, campaign: Campaign | None) -> list[Coverage]:
     if not rows or campaign is None:
         return list(rows.values())
     hamlet = AdministrativeUnit
-    has_dose = exists().where(Dose.resident_id == Resident.id,
-                              Dose.kind.in_(satisfying_doses(campaign)))
+    has_dose = dose_clause(campaign)
     counts = db.session.execute(
         select(hamlet.parent_id, has_dose, func.count())
         .select_from(Resident)

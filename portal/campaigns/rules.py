@@ -7,12 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, true
+from sqlalchemy import and_, exists, true
 
 from portal.campaigns.models import Campaign
 from portal.residents.ages import age_of, aged_at_least, aged_under, born_by, born_on
 from portal.residents.guardians import ADULT_AGE
-from portal.residents.models import DoseKind, Resident, ResidentStatus, Sex
+from portal.residents.models import Dose, DoseKind, Resident, ResidentStatus, Sex
 
 DOSE_ORDER = list(DoseKind)
 HIGH_RISK_AGE = 50
@@ -102,6 +102,12 @@ def _this_or_later(kind: DoseKind) -> frozenset[DoseKind]:
 def has_required_dose(dose_kinds: Iterable[DoseKind], campaign: Campaign) -> bool:
     """True when the resident has the campaign's dose (or a later one)."""
     return not _this_or_later(campaign.required_dose).isdisjoint(dose_kinds)
+
+
+def dose_clause(campaign: Campaign):
+    """has_required_dose as a SQL condition on Resident."""
+    return exists().where(Dose.resident_id == Resident.id,
+                          Dose.kind.in_(satisfying_doses(campaign)))
 
 
 def next_dose(dose_kinds: Iterable[DoseKind], campaign: Campaign) -> DoseKind | None:

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from portal.campaigns.models import Campaign
-from portal.campaigns.rules import satisfying_doses, target_clause
+from portal.campaigns.rules import dose_clause, target_clause
 from portal.extensions import db
-from portal.residents.models import Dose, Resident, ResidentStatus
+from portal.residents.models import Resident, ResidentStatus
 from portal.scope import hamlets_in_scope
 from portal.text import natural_key
 from portal.timeutil import today_local
@@ -94,8 +94,7 @@ def standing_counts(campaign: Campaign, hamlet_ids: list[int], today: date,
               .where(Visit.counts_in(campaign), Resident.hamlet_id.in_(hamlet_ids))
               .group_by(Visit.resident_id).subquery())
     visit = aliased(Visit)
-    up_to_date = exists().where(Dose.resident_id == Resident.id,
-                                Dose.kind.in_(satisfying_doses(campaign)))
+    up_to_date = dose_clause(campaign)
     deferring = visit.deferred_until > today
     groups = db.session.execute(
         select(Resident.hamlet_id, visit.outcome, visit.screening_category, deferring,

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 
 from portal.campaigns.models import Campaign
-from portal.campaigns.rules import has_required_dose, is_targeted, next_dose, target_rule
+from portal.campaigns.rules import (
+    dose_clause, has_required_dose, is_targeted, next_dose, target_clause,
+)
 from portal.extensions import db
-from portal.residents.models import Dose, DoseKind, Resident
+from portal.residents.models import Dose, DoseKind, Resident, ResidentStatus
 from portal.visits.models import Visit
 from portal.visits.outcomes import CLOSED, NEEDS_VISIT, Standing, standing
 
@@ -114,23 +117,28 @@ def standings_in(campaigns: list[Campaign], residents: list[Resident], today: da
         for resident in residents}
 
 
-def needing_visits(campaigns: list[Campaign], residents: list, today: date,
-                   among: Select | None = None) -> set[int]:
-    """The residents someone still has to go back to in at least one campaign: the walk's order
-    and totals for a whole hamlet, without building every standing of everyone."""
-    visits, kinds = _read(campaigns, residents, among)
-    none: frozenset = frozenset()
-    rules = [(c, target_rule(c)) for c in campaigns]
+def open_in(campaigns: list[Campaign]) -> list:
+    """For each campaign, a SQL condition on Resident: targeted and without its dose, so that a
+    knock records for it unless a visit has settled it. needing_visits reads them."""
+    return [and_(target_clause(c), ~dose_clause(c)) for c in campaigns]
+
+
+def needing_visits(campaigns: list[Campaign], open_flags: dict[int, Sequence[bool]],
+                   today: date, among: Select) -> set[int]:
+    """The residents someone still has to go back to in at least one campaign, from each one's
+    open_in flags (by resident id) and their latest visits: the walk's order and totals for a
+    whole hamlet (`among`, its residents' ids) without building every standing of everyone."""
+    if not campaigns:
+        return set()
+    visits = _latest_outcomes(campaigns, among)
     needing = set()
-    for resident in residents:
-        held = kinds.get(resident.id, none)
-        for campaign, rule in rules:
-            if rule.accepts(resident) and standing(
-                    resident_status=resident.status, targeted=True,
-                    up_to_date=has_required_dose(held, campaign),
-                    latest_visit=visits.get((resident.id, campaign.id)),
+    for resident_id, flags in open_flags.items():
+        for campaign, is_open in zip(campaigns, flags):
+            if is_open and standing(
+                    resident_status=ResidentStatus.PRESENT, targeted=True, up_to_date=False,
+                    latest_visit=visits.get((resident_id, campaign.id)),
                     today=today) in NEEDS_VISIT:
-                needing.add(resident.id)
+                needing.add(resident_id)
                 break
     return needing
 
@@ -142,14 +150,18 @@ def _read(campaigns: list[Campaign], residents: list, among: Select | None,
     if not campaigns or not residents:
         return {}, {}
     ids = among if among is not None else [r.id for r in residents]
+    return _latest_outcomes(campaigns, ids), dose_kinds(ids)
+
+
+def _latest_outcomes(campaigns: list[Campaign], ids) -> dict[tuple[int, int], Visit]:
+    """What a standing reads of the visit that counts, by (resident, campaign): not whole
+    visits, a hamlet has thousands. `ids`: resident ids, or a subquery of them."""
     newest = (select(func.max(Visit.id))
               .where(or_(*[Visit.counts_in(c) for c in campaigns]), Visit.resident_id.in_(ids))
               .group_by(Visit.resident_id, Visit.campaign_id))
-    # What a standing reads of a visit, not whole visits: a hamlet has thousands.
-    visits = {(v.resident_id, v.campaign_id): v for v in db.session.execute(
+    return {(v.resident_id, v.campaign_id): v for v in db.session.execute(
         select(Visit.resident_id, Visit.campaign_id, Visit.outcome, Visit.screening_category,
                Visit.deferred_until).where(Visit.id.in_(newest)))}
-    return visits, dose_kinds(ids)
 
 
 def screening_of(resident: Resident, campaigns: list[Campaign], today: date,

@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.residents.models import Household, Resident
 from portal.units.models import AdministrativeUnit
 from portal.visits.outcomes import Standing
-from portal.visits.standings import CampaignStanding, needing_visits, standings_in
+from portal.visits.standings import CampaignStanding, needing_visits, open_in, standings_in
 
 HOUSEHOLDS_PER_PAGE = 12
 
@@ -74,22 +74,24 @@ def hamlet_walk(
     """Households of the hamlet, those with someone still to visit first, one page at a time.
 
     Whether each resident still needs a visit is read for all of them (the order and the totals
-    need it) from plain rows; only the page's households are loaded whole, with every standing,
+    need it): the database says in which campaigns each is targeted and lacks the dose, their
+    latest visits say the rest; only the page's households are loaded whole, with every standing,
     to be shown.
     """
+    ids = select(Resident.id).where(Resident.hamlet_id == hamlet.id)
     people = db.session.execute(
-        select(*_RULES_READ, Household.code.label("household_code"))
+        select(Resident.id, Resident.household_id, Household.code, *open_in(campaigns))
         .outerjoin(Household, Household.id == Resident.household_id)
         .where(Resident.hamlet_id == hamlet.id)
     ).all()
-    needing = needing_visits(campaigns, people, today,
-                             among=select(Resident.id).where(Resident.hamlet_id == hamlet.id))
-    by_household: dict[int | None, list] = {}
+    needing = needing_visits(campaigns, {person[0]: person[3:] for person in people}, today,
+                             among=ids)
+    by_household: dict[int | None, list[int]] = {}
     codes: dict[int | None, str] = {}
-    for person in people:
-        by_household.setdefault(person.household_id, []).append(person)
-        codes[person.household_id] = person.household_code or ""
-    to_visit = {key: sum(1 for person in members if person.id in needing)
+    for resident_id, household_id, code, *_ in people:
+        by_household.setdefault(household_id, []).append(resident_id)
+        codes[household_id] = code or ""
+    to_visit = {key: sum(1 for resident_id in members if resident_id in needing)
                 for key, members in by_household.items()}
     keys = sorted(by_household, key=lambda key: (to_visit[key] == 0, codes[key]))
     if only_to_visit:
@@ -103,12 +105,6 @@ def hamlet_walk(
         residents=len(people),
         to_visit=sum(to_visit.values()),
     )
-
-
-# What the standings read of a resident, and what the walk groups them by.
-_RULES_READ = (Resident.id, Resident.household_id, Resident.status, Resident.birth_date,
-               Resident.birth_year, Resident.sex, Resident.chronic_condition,
-               Resident.immunocompromised, Resident.pregnant)
 
 
 def _households(hamlet: AdministrativeUnit, keys: list[int | None], campaigns: list[Campaign],
