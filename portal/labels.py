@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.auth.models import Role
 from portal.lists.models import ComplianceReason, ListState
-from portal.residents.models import DoseKind
+from portal.residents.models import DoseKind, Sex
 from portal.units.models import UnitLevel
 from portal.visits.followup import FollowUp
 from portal.visits.models import Outcome, RefusalReason, ScreeningCategory
@@ -186,6 +186,20 @@ PROGRESS_COLUMN = {
     "absent": _l("Not at home"),
     "up_to_date": _l("Up to date"),
 }
+
+
+# The fields of a campaign as its form names them, for the audit trail's before and after.
+CAMPAIGN_FIELD = {
+    "name": _l("Name of the campaign"), "description": _l("Description"),
+    "unit": _l("Unit that runs it"), "required_dose": _l("Dose that counts as up to date"),
+    "prior_doses": _l("Doses that must come before it"), "min_age": _l("From the age of"),
+    "max_age": _l("Under the age of"), "risk_groups_only": _l("Only people of a high-risk group"),
+    "sex": _l("Sex"), "min_interval_days": _l("Days since the previous dose, at least"),
+    "age_reference_date": _l("Ages counted on"), "starts_on": _l("Starts on"),
+    "deadline": _l("Deadline"),
+}
+SEX = {Sex.MALE: _l("Men only"), Sex.FEMALE: _l("Women only")}
+YES_NO = {True: _l("yes"), False: _l("no")}
 
 
 def register(app) -> None:

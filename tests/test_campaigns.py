@@ -475,6 +475,25 @@ def test_the_audit_trail_names_the_campaign_actions(app, client, users):
     assert "Tạo đợt tiêm" in trail and "Kết thúc đợt tiêm" in trail
 
 
+def test_the_audit_trail_shows_a_change_as_the_form_names_it(app, client, users):
+    campaign_id = gen_campaign(app, "Tiêm mũi 1 cho trẻ từ 5 đến dưới 12 tuổi",
+                               required_dose="dose_1", prior_doses=[], min_age=5, max_age=12,
+                               risk_groups_only=False, min_interval_days=0)
+    client.login("admin")
+    later = DEADLINE + timedelta(10)
+    client.post_form(f"/campaigns/{campaign_id}/edit", _form(
+        required_dose="booster_2", prior_doses=["dose_1", "dose_2", "booster_1"],
+        risk_groups_only="y", deadline=later.isoformat()))
+    trail = client.get("/audit?action=campaign.update").get_data(as_text=True)
+    rows = [[re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row)]
+            for row in re.findall(r"<tr><td>.*?</tr>", trail)]
+    assert ["Hạn hoàn thành", DEADLINE.strftime("%d/%m/%Y"), later.strftime("%d/%m/%Y")] in rows
+    assert ["Chỉ người thuộc nhóm nguy cơ", "không", "có"] in rows
+    assert any(row[0] == "Mũi tiêm cần hoàn thành" and row[1:] == ["Mũi 1", "Mũi nhắc lại lần 2 (mũi 4)"]
+               for row in rows), rows
+    assert "booster_2" not in trail and DEADLINE.isoformat() not in trail
+
+
 def test_the_admins_home_page_links_to_the_campaigns(client, users):
     client.login("admin")
     assert 'href="/campaigns"' in client.get("/").get_data(as_text=True)

@@ -5,6 +5,7 @@ There is no route, screen or command that edits or deletes an audit event.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from flask import Blueprint, request
@@ -68,29 +69,47 @@ def events_for(user, filters: dict, before_id: int | None, limit: int = PAGE_SIZ
 
 
 def _shown(key: str, value):
-    """A stored code as its label in the user's language (standing, outcome, reason...)."""
+    """A stored value as the user reads it: a code as its label in the user's language
+    (standing, outcome, reason, dose...), a day as dd/mm/yyyy, yes or no."""
     from portal import labels
+    from portal.residents.models import DoseKind, Sex
     from portal.visits.models import Outcome, RefusalReason, ScreeningCategory
     from portal.visits.outcomes import Standing
 
     kinds = {"standing": (Standing, labels.STANDING), "outcome": (Outcome, labels.OUTCOME),
              "refusal_reason": (RefusalReason, labels.REFUSAL_REASON),
              "screening_category": (ScreeningCategory, labels.SCREENING_CATEGORY),
-             "role": (Role, labels.ROLE)}
-    if key in kinds and isinstance(value, str):
+             "role": (Role, labels.ROLE), "required_dose": (DoseKind, labels.DOSE),
+             "prior_doses": (DoseKind, labels.DOSE), "sex": (Sex, labels.SEX)}
+    if isinstance(value, bool):
+        return labels.YES_NO[value]
+    if isinstance(value, list):
+        return ", ".join(str(_shown(key, item)) for item in value) or None
+    if not isinstance(value, str):
+        return value
+    if key in kinds:
         enum, names = kinds[key]
         try:
             return names[enum(value)]
         except (ValueError, KeyError):
             return value
+    if _ISO_DAY.fullmatch(value):
+        return date.fromisoformat(value).strftime("%d/%m/%Y")
     return value
 
 
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def changes(event: AuditEvent) -> list[tuple[str, object, object]]:
-    """The fields an event changed (or set, or read), with their values before and after."""
+    """The fields an event changed (or set, or read), named as their forms name them, with
+    their values before and after."""
+    from portal import labels
+
+    names = labels.CAMPAIGN_FIELD if event.object_type == "campaign" else {}
     before, after = event.before or {}, event.after or {}
     keys = list(dict.fromkeys([*before, *after]))
-    return [(k, _shown(k, before.get(k)), _shown(k, after.get(k)))
+    return [(names.get(k, k), _shown(k, before.get(k)), _shown(k, after.get(k)))
             for k in keys if before.get(k) != after.get(k)]
 
 
