@@ -67,6 +67,31 @@ def test_the_card_shows_every_campaign_that_targets_the_person(client, world, ca
     assert "Mũi 1 cho trẻ từ 5 đến dưới 12 tuổi" in child and "50 tuổi" not in child
 
 
+def test_the_card_says_a_childs_age_on_the_campaigns_reference_day_when_it_differs(
+        app, client, world, campaigns):
+    """Targets count ages on the reference day: a child of 12 today who was 11 then is in the
+    "5 to under 12" campaign, and the card says why."""
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaigns["children"])
+        reference = TODAY - timedelta(days=60)
+        campaign.age_reference_date = reference
+        child = db.session.get(Resident, world["be"])
+        child.birth_date = TODAY.replace(year=TODAY.year - 12) - timedelta(days=30)
+        child.birth_year = child.birth_date.year
+        db.session.commit()
+    client.login("screener")
+    card = client.get(f"/residents/{world['be']}").get_data(as_text=True)
+    assert "12 tuổi" in card and "Mũi 1 cho trẻ từ 5 đến dưới 12 tuổi" in card
+    assert f"11 tuổi vào ngày {reference.strftime('%d/%m/%Y')}" in card
+    with app.app_context():
+        db.session.get(Campaign, campaigns["children"]).age_reference_date = TODAY
+        child = db.session.get(Resident, world["be"])
+        child.birth_date = TODAY.replace(year=TODAY.year - 8)
+        db.session.commit()
+    card = client.get(f"/residents/{world['be']}").get_data(as_text=True)
+    assert "8 tuổi" in card and "tuổi vào ngày" not in card  # the same age then and now
+
+
 def test_one_refusal_is_recorded_for_each_campaign_that_needs_it(app, client, world, campaigns):
     client.login("screener")
     page = client.get(f"/residents/{world['duc']}").get_data(as_text=True)

@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.campaigns.active import open_campaigns
+from portal.campaigns.rules import age_in_campaign
 from portal.extensions import db
 from portal.residents.models import Resident
 from portal.timeutil import today_local
@@ -41,6 +42,7 @@ def card_context(resident: Resident, form: VisitForm | None = None, saved=None) 
         "form": form or (None if saved else VisitForm(formdata=None, today=today)),
         "saved": saved or [],
         "today": today,
+        "age_in": age_in_campaign,
     }
 
 
