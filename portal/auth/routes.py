@@ -17,6 +17,7 @@ from portal.auth.forms import LoginForm
 from portal.auth.models import User
 from portal.auth.passwords import hash_password, verify_password
 from portal.auth.resume import confirmation_url, forget_kept, put_back, take_kept
+from portal.auth.session import end_session, open_session
 from portal.extensions import db, limiter
 from portal.rendering import render
 from portal.security import safe_next
@@ -91,6 +92,7 @@ def login():
     session.clear()  # a fresh session on login: no fixation
     put_back(kept)
     login_user(user)
+    open_session(user)
     session.permanent = True
     if user.locale:
         session["locale"] = user.locale
@@ -105,8 +107,10 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """End the session (POST only, so no link on another site can log a user out)."""
+    """End this session, on the server too, so a copy of its cookie is refused (POST only, so
+    no link on another site can log a user out). The account's other devices stay logged in."""
     record("user.logout", "user", current_user.id, unit_id=current_user.unit_id)
+    end_session("logout")
     db.session.commit()
     logout_user()
     session.clear()
