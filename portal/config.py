@@ -63,6 +63,10 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
         "RATELIMIT_KEY_PREFIX": "tungnha",
         "RATELIMIT_HEADERS_ENABLED": False,
-        "LOGIN_FAILURES_PER_ACCOUNT": os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5 per 15 minutes"),
-        "LOGIN_FAILURES_PER_ADDRESS": os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "30 per 15 minutes"),
+        # Failed logins: see portal/auth/throttle.py for what each count does.
+        "LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS": os.environ.get(
+            "LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS", "5 per 15 minutes"),
+        "LOGIN_FAILURES_PER_ADDRESS": os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "300 per hour"),
+        "LOGIN_FAILURES_PER_ACCOUNT": os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "10 per 15 minutes"),
+        "LOGIN_SLOWDOWN_MAX_SECONDS": int(os.environ.get("LOGIN_SLOWDOWN_MAX_SECONDS", 60)),
     }

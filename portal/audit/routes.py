@@ -70,13 +70,14 @@ def events_for(user, filters: dict, before_id: int | None, limit: int = PAGE_SIZ
 def _shown(key: str, value):
     """A stored code as its label in the user's language (standing, outcome, reason...)."""
     from portal import labels
+    from portal.auth.throttle import Throttle
     from portal.visits.models import Outcome, RefusalReason, ScreeningCategory
     from portal.visits.outcomes import Standing
 
     kinds = {"standing": (Standing, labels.STANDING), "outcome": (Outcome, labels.OUTCOME),
              "refusal_reason": (RefusalReason, labels.REFUSAL_REASON),
              "screening_category": (ScreeningCategory, labels.SCREENING_CATEGORY),
-             "role": (Role, labels.ROLE)}
+             "role": (Role, labels.ROLE), "throttle": (Throttle, labels.THROTTLE)}
     if key in kinds and isinstance(value, str):
         enum, names = kinds[key]
         try:
