@@ -53,7 +53,8 @@ def open_session(user: User) -> UserSession:
 def end_session(reason: str = "logout") -> None:
     """End this browser's login on the server: the cookie, or any copy of it, is refused from
     now on, while the account's other devices stay logged in. Flushes with the caller's commit."""
-    login = db.session.get(UserSession, session.get(SESSION_KEY) or "")
+    session_id = session.get(SESSION_KEY)
+    login = db.session.get(UserSession, session_id) if session_id else None
     if login is not None and login.ended_at is None:
         login.ended_at = utcnow()
         login.end_reason = reason
@@ -62,7 +63,8 @@ def end_session(reason: str = "logout") -> None:
 def session_is_open(user: User) -> bool:
     """True when the cookie names an open login of this user: not ended, used within the idle
     timeout, begun within the session lifetime. Notes the time it was seen, once a minute."""
-    login = db.session.get(UserSession, session.get(SESSION_KEY) or "")
+    session_id = session.get(SESSION_KEY)
+    login = db.session.get(UserSession, session_id) if session_id else None
     if login is None or login.user_id != user.id:
         return False
     now = utcnow()
