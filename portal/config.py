@@ -45,6 +45,8 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": env == "production",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "PERMANENT_SESSION_LIFETIME": int(os.environ.get("SESSION_LIFETIME_SECONDS", 8 * 3600)),
+        # A login with no request for this long ends, besides the lifetime above (from its start).
+        "IDLE_TIMEOUT": int(os.environ.get("IDLE_TIMEOUT_SECONDS", 2 * 3600)),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", 16 * 1024 * 1024)),
         "DEBUG": _bool("FLASK_DEBUG"),
@@ -61,6 +63,10 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
         "RATELIMIT_KEY_PREFIX": "tungnha",
         "RATELIMIT_HEADERS_ENABLED": False,
-        "LOGIN_FAILURES_PER_ACCOUNT": os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5 per 15 minutes"),
-        "LOGIN_FAILURES_PER_ADDRESS": os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "30 per 15 minutes"),
+        # Failed logins: see portal/auth/throttle.py for what each count does.
+        "LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS": os.environ.get(
+            "LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS", "5 per 15 minutes"),
+        "LOGIN_FAILURES_PER_ADDRESS": os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "300 per hour"),
+        "LOGIN_FAILURES_PER_ACCOUNT": os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "10 per 15 minutes"),
+        "LOGIN_SLOWDOWN_MAX_SECONDS": int(os.environ.get("LOGIN_SLOWDOWN_MAX_SECONDS", 60)),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from portal.auth.models import Role
+from portal.auth.throttle import THROTTLED, Throttle
 from portal.lists.models import ComplianceReason, ListState
 from portal.residents.models import DoseKind, Sex
 from portal.units.models import UnitLevel
@@ -135,6 +136,14 @@ AUDIT_ACTION = {
     "campaign.create": _l("Campaign created"),
     "campaign.update": _l("Campaign changed"),
     "campaign.close": _l("Campaign closed"),
+    THROTTLED: _l("Login paused or slowed"),
+}
+
+# Which count stopped a login (portal/auth/throttle.py).
+THROTTLE = {
+    Throttle.ACCOUNT_AT_ADDRESS: _l("This account from this address: paused"),
+    Throttle.ADDRESS: _l("Every account from this address: paused"),
+    Throttle.ACCOUNT: _l("This account from every address: slowed"),
 }
 
 # What a running job is doing (portal.jobs), shown above its progress bar.
@@ -210,4 +219,5 @@ def register(app) -> None:
         REASON_LABEL=COMPLIANCE_REASON, LIST_STATE_LABEL=LIST_STATE, JOB_STAGE_LABEL=JOB_STAGE,
         IMPORT_FIELD_LABEL=IMPORT_FIELD, IMPORT_KIND_LABEL=IMPORT_KIND,
         IMPORT_STATE_LABEL=IMPORT_STATE, PROGRESS_COLUMN_LABEL=PROGRESS_COLUMN,
+        THROTTLE_LABEL=THROTTLE,
     )

@@ -1,7 +1,7 @@
 """Imports every model so the metadata is complete (Alembic, relationships by name)."""
 
 from portal.audit.models import AuditEvent
-from portal.auth.models import Role, User, user_hamlets
+from portal.auth.models import Role, User, UserSession, user_hamlets
 from portal.campaigns.models import Campaign
 from portal.imports.models import Import, ImportKind, ImportMapping, ImportState, UnmatchedDose
 from portal.jobs.models import Job, JobState
@@ -18,5 +18,5 @@ __all__ = [
     "AdministrativeUnit", "AuditEvent", "Campaign", "ComplianceList", "ComplianceListRow",
     "ComplianceReason", "Dose", "DoseKind", "Household", "Import", "ImportKind", "ImportMapping", "ImportState", "Job", "JobState", "ListFile", "ListState", "Outcome", "RecordSource",
     "RefusalReason", "Resident", "ResidentSearchTerm", "ResidentStatus", "Role", "ScreeningCategory", "Sex",
-    "UnitLevel", "UnmatchedDose", "User", "Visit", "user_hamlets",
+    "UnitLevel", "UnmatchedDose", "User", "UserSession", "Visit", "user_hamlets",
 ]

@@ -3,9 +3,10 @@ and where the portal may send a browser next."""
 
 from __future__ import annotations
 
+import unicodedata
 from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, request
 
 # Everything comes from the portal itself: no inline script or style (htmx is configured by a
 # <meta> tag and told not to inject its indicator styles), no frames, no plugins.
@@ -49,10 +50,26 @@ def register_security_headers(app: Flask) -> None:
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only a path on this site; anything with a scheme or host could send the user away."""
-    if not target:
+    r"""The target if it is a path on this portal, else None: the one check of every redirect
+    whose target comes from the request (a `next` field, the Referer).
+
+    Browsers take "//host", "/\host" and "\host" to be another site, and drop tabs and line
+    breaks before reading a URL ("/<tab>/host" is "//host"): a path starts with one slash and
+    holds no backslash, control character or space of any kind.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(unicodedata.category(ch)[0] in "CZ" for ch in target):
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc:
         return None
     return target
+
+
+def referrer_path() -> str | None:
+    """The page of this portal the request came from (its Referer), as a safe path, or None."""
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc != request.host:
+        return None
+    return safe_next(parts.path + ("?" + parts.query if parts.query else ""))

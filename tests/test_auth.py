@@ -190,6 +190,7 @@ def test_a_session_older_than_its_lifetime_is_refused_by_the_server(app, client,
     import time_machine
 
     lifetime = app.permanent_session_lifetime.total_seconds()
+    app.config["IDLE_TIMEOUT"] = 2 * lifetime  # the lifetime alone, not the idle timeout
     client.login("screener")
     assert client.get("/").status_code == 200
     cookie = client.get_cookie("session").value

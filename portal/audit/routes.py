@@ -72,6 +72,7 @@ def _shown(key: str, value):
     """A stored value as the user reads it: a code as its label in the user's language
     (standing, outcome, reason, dose...), a day as dd/mm/yyyy, yes or no."""
     from portal import labels
+    from portal.auth.throttle import Throttle
     from portal.residents.models import DoseKind, Sex
     from portal.visits.models import Outcome, RefusalReason, ScreeningCategory
     from portal.visits.outcomes import Standing
@@ -80,7 +81,8 @@ def _shown(key: str, value):
              "refusal_reason": (RefusalReason, labels.REFUSAL_REASON),
              "screening_category": (ScreeningCategory, labels.SCREENING_CATEGORY),
              "role": (Role, labels.ROLE), "required_dose": (DoseKind, labels.DOSE),
-             "prior_doses": (DoseKind, labels.DOSE), "sex": (Sex, labels.SEX)}
+             "prior_doses": (DoseKind, labels.DOSE), "sex": (Sex, labels.SEX),
+             "throttle": (Throttle, labels.THROTTLE)}
     if isinstance(value, bool):
         return labels.YES_NO[value]
     if isinstance(value, list):

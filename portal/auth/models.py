@@ -42,6 +42,11 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(16)
 
 
+def new_session_id() -> str:
+    """The name of one login in its cookie: random, so no one can guess another's."""
+    return secrets.token_urlsafe(24)
+
+
 def managed_by(user):
     """The accounts a user may see and manage, within their unit: all of them for an admin;
     the screeners of their commune for a commune lead; none for the other roles."""
@@ -87,3 +92,22 @@ class User(UserMixin, db.Model):
     def get_id(self) -> str:
         """The login cookie names the account and its current session token."""
         return f"{self.id}:{self.session_token}"
+
+
+class UserSession(db.Model):
+    """One login on one device, as the server knows it: the cookie names it by its random id.
+
+    Logging out ends it here, so a copy of the cookie is refused afterwards; a phone logged in
+    beside it keeps its own. Idle time and age end it too, computed from the times below (see
+    portal/auth/session.py), so an ordinary request writes nothing but a "last seen" now and then.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_session_id)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column()
+    # Why it ended early: "logout" (idle and old sessions end by the clock, not by a write).
+    end_reason: Mapped[str | None] = mapped_column(String(16))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from portal.admin.users import accounts_by_role
 from portal.auth.models import Role
+from portal.auth.throttle import recent_throttles
 from portal.campaigns.active import chosen_campaign
 from portal.campaigns.coverage import commune_coverage
 from portal.lists.browse import approved_lists, lists_waiting
@@ -29,4 +30,5 @@ def home_context(user) -> dict:
     if user.role is Role.ADMIN:
         context["accounts"] = accounts_by_role(user)
         context["units"] = count_by_level(units_in_scope(user))
+        context["throttles"] = recent_throttles(user)
     return context

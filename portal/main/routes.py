@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, jsonify, redirect, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import text
@@ -13,7 +11,7 @@ from portal.extensions import csrf, db
 from portal.ids import id_from
 from portal.main.dashboard import home_context
 from portal.rendering import render
-from portal.security import safe_next
+from portal.security import referrer_path, safe_next
 
 bp = Blueprint("main", __name__)
 
@@ -58,10 +56,7 @@ def set_language():
     if current_user.is_authenticated:
         current_user.locale = locale
         db.session.commit()
-    back = request.referrer or ""
-    parts = urlsplit(back)
-    target = parts.path if parts.netloc == request.host and parts.path else url_for("main.home")
-    response = redirect(target)
+    response = redirect(referrer_path() or url_for("main.home"))
     response.set_cookie(
         "locale", locale, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
         secure=request.is_secure,
