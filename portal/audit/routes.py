@@ -5,6 +5,7 @@ There is no route, screen or command that edits or deletes an audit event.
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 from flask import Blueprint, request
@@ -14,6 +15,7 @@ from sqlalchemy import func
 from portal.access import Action, requires
 from portal.audit.log import record
 from portal.audit.models import AuditEvent
+from portal.audit.redaction import details_for
 from portal.auth.models import Role
 from portal.extensions import db
 from portal.ids import id_from
@@ -86,12 +88,13 @@ def _shown(key: str, value):
     return value
 
 
-def changes(event: AuditEvent) -> list[tuple[str, object, object]]:
-    """The fields an event changed (or set, or read), with their values before and after."""
-    before, after = event.before or {}, event.after or {}
+def changes(event: AuditEvent, viewer) -> tuple[list[tuple[str, object, object]], bool]:
+    """The fields an event changed (or set, or read), with their values before and after, as
+    the viewer may read them; and whether health details were held back from them."""
+    before, after, withheld = details_for(viewer, event.before, event.after)
     keys = list(dict.fromkeys([*before, *after]))
     return [(k, _shown(k, before.get(k)), _shown(k, after.get(k)))
-            for k in keys if before.get(k) != after.get(k)]
+            for k in keys if before.get(k) != after.get(k)], withheld
 
 
 @bp.route("/audit")
@@ -101,11 +104,12 @@ def trail():
     filters = _filters()
     before_id = id_from(request.args.get("before"))
     events = events_for(current_user, filters, before_id)
-    # Reading the trail shows health details (visit outcomes): that look is recorded too.
+    # Reading the trail may show health details (visit outcomes): that look is recorded too.
+    # To a reader who may not see them, events come without them (portal/audit/redaction.py).
     record("audit.view", "audit", None, unit_id=current_user.unit_id,
            after={k: str(v) for k, v in filters.items() if v} or None)
     db.session.commit()
     # HTMX asks for the next page of events, or for the results of new filters.
     return render("audit/trail.html", block="events" if before_id else "results",
                   events=events, filters=filters,
-                  changes=changes, actions=AUDIT_ACTION, more=len(events) == PAGE_SIZE)
+                  changes=functools.partial(changes, viewer=current_user), actions=AUDIT_ACTION, more=len(events) == PAGE_SIZE)
