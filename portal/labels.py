@@ -122,6 +122,7 @@ AUDIT_ACTION = {
     "visit.create": _l("Visit recorded"),
     "visit.undo": _l("Visit undone"),
     "audit.view": _l("Looked at the audit trail"),
+    "follow_up.view": _l("Looked at a follow-up list"),
     "list.preview": _l("Looked at a commune's list"),
     "list.view": _l("Looked at a submitted list"),
     "list.submit": _l("List submitted"),
