@@ -121,7 +121,7 @@ HTMX_CONFIG = {
 def register_templating(app: Flask) -> None:
     """Labels, date filters and the htmx configuration for every template."""
     from portal import labels
-    from portal.access import Action, can
+    from portal.access import Action, can, sees_health_details
     from portal.campaigns.active import campaign_choice, deadline_of
     from portal.residents.ages import age_of
     from portal.timeutil import today_local
@@ -131,6 +131,7 @@ def register_templating(app: Flask) -> None:
 
     labels.register(app)
     app.jinja_env.globals.update(htmx_config=HTMX_CONFIG, Outcome=Outcome, can=can, Action=Action,
+                                 sees_health_details=sees_health_details,
                                  new_uuid=lambda: str(uuid.uuid4()), CLOSED_STANDINGS=CLOSED,
                                  OUTCOME_DETAILS=OUTCOME_DETAILS,
                                  PER_CAMPAIGN_FIELDS=PER_CAMPAIGN_FIELDS)
