@@ -106,6 +106,7 @@ HTMX_CONFIG = {
         {"code": "204", "swap": False},
         {"code": "[23]..", "swap": True},
         {"code": "422", "swap": True},  # a form with its errors beside the fields
+        {"code": "429", "swap": True},  # a limit reached, said in place (searches by ID number)
         {"code": "[45]..", "swap": False, "error": True},
     ],
     "includeIndicatorStyles": False,

@@ -119,6 +119,7 @@ AUDIT_ACTION = {
     "user.password_reset": _l("Password reset"),
     "resident.view": _l("Looked at a resident's health details"),
     "resident.create": _l("Resident added"),
+    "resident.search_id": _l("Searched by ID number"),
     "visit.create": _l("Visit recorded"),
     "visit.undo": _l("Visit undone"),
     "audit.view": _l("Looked at the audit trail"),
