@@ -227,10 +227,12 @@ def register_cli(app: Flask) -> None:
     from portal.campaigns.cli import campaigns_cli
     from portal.demo.cli import seed_demo_command
     from portal.jobs.cli import jobs_cli
+    from portal.residents.cli import residents_cli
     from portal.units.cli import units_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(campaigns_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(residents_cli)
     app.cli.add_command(units_cli)

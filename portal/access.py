@@ -32,6 +32,8 @@ class Action(enum.StrEnum):
     VIEW_AUDIT = "view_audit"
     IMPORT_DATA = "import_data"
     MANAGE_CAMPAIGNS = "manage_campaigns"
+    # Erase a person's data on request (`flask residents erase`): no screen does it.
+    ERASE_PERSONAL_DATA = "erase_personal_data"
 
 
 A = Action
@@ -52,7 +54,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.CLERK: frozenset({A.VIEW_HOME, A.VIEW_LISTS, A.DOWNLOAD_LISTS}),
     Role.ADMIN: frozenset({
         A.VIEW_HOME, A.SEARCH_RESIDENTS, A.MANAGE_USERS, A.VIEW_AUDIT, A.IMPORT_DATA,
-        A.MANAGE_CAMPAIGNS, A.VIEW_LISTS, A.VIEW_UNAPPROVED_LISTS,
+        A.MANAGE_CAMPAIGNS, A.VIEW_LISTS, A.VIEW_UNAPPROVED_LISTS, A.ERASE_PERSONAL_DATA,
     }),
 }
 

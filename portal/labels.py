@@ -120,6 +120,7 @@ AUDIT_ACTION = {
     "resident.view": _l("Looked at a resident's health details"),
     "resident.create": _l("Resident added"),
     "resident.search_id": _l("Searched by ID number"),
+    "resident.erase": _l("A person's data erased"),
     "visit.create": _l("Visit recorded"),
     "visit.undo": _l("Visit undone"),
     "audit.view": _l("Looked at the audit trail"),
@@ -137,6 +138,7 @@ AUDIT_ACTION = {
     "campaign.create": _l("Campaign created"),
     "campaign.update": _l("Campaign changed"),
     "campaign.close": _l("Campaign closed"),
+    "campaign.purge": _l("A closed campaign's data purged after its retention period"),
 }
 
 # What a running job is doing (portal.jobs), shown above its progress bar.
