@@ -173,3 +173,15 @@ def test_the_audit_table_refuses_truncate_on_postgresql(app, trail):
             db.session.execute(text("TRUNCATE audit_events"))
         db.session.rollback()
         assert db.session.scalar(select(func.count()).select_from(AuditEvent)) > 0
+
+
+def test_an_account_the_trail_names_cannot_be_deleted(app, trail):
+    # Its foreign key would set the events' user_id to NULL: an UPDATE, refused like any.
+    from portal.auth.models import User
+
+    with app.app_context():
+        screener = db.session.scalars(select(User).where(User.username == "screener")).one()
+        with pytest.raises(DBAPIError, match="append-only"):
+            db.session.execute(text("DELETE FROM users WHERE id = :id"), {"id": screener.id})
+        db.session.rollback()
+        assert db.session.get(User, screener.id) is not None
