@@ -402,7 +402,8 @@ def _record(client, resident_id: int, fields: dict) -> None:
 def _files(app, client, list_id: int) -> dict[str, bytes]:
     _wait(app, _files_job(app, list_id))
     client.login("clerk")
-    files = {f: client.get(f"/lists/{list_id}/download/{f}").data for f in ("pdf", "xlsx", "csv")}
+    files = {name: client.get(f"/lists/{list_id}/download/{name}").data
+             for name in ("pdf", "xlsx", "csv")}
     client.post_form("/logout")
     return files
 

@@ -23,8 +23,8 @@ def details_for(viewer, before: dict[str, Any] | None,
                 after: dict[str, Any] | None) -> tuple[dict[str, Any], dict[str, Any], bool]:
     """An event's before and after as the viewer may read them, and whether any was held back.
 
-    A viewer who may see health details reads everything; another reads the rest (who, when,
-    which object, the standing-free facts), and is told that something was held back.
+    A viewer who may see health details reads everything; another reads the rest (which
+    resident and campaign, a register status), and is told that something was held back.
     """
     before, after = dict(before or {}), dict(after or {})
     if sees_health_details(viewer):

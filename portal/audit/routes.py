@@ -112,4 +112,5 @@ def trail():
     # HTMX asks for the next page of events, or for the results of new filters.
     return render("audit/trail.html", block="events" if before_id else "results",
                   events=events, filters=filters,
-                  changes=functools.partial(changes, viewer=current_user), actions=AUDIT_ACTION, more=len(events) == PAGE_SIZE)
+                  changes=functools.partial(changes, viewer=current_user),
+                  actions=AUDIT_ACTION, more=len(events) == PAGE_SIZE)

@@ -19,8 +19,8 @@ from portal.timeutil import local_time
 # The list is an official document, in Vietnamese by law whatever language its reader has
 # chosen for the screens. Its fixed words are written in Vietnamese where it is laid out (here,
 # planning.py's headings and totals, spreadsheets.py's columns, lists/pdf.html) rather than
-# put through the catalogue; what it does take from the catalogue (the reasons)
-# is read inside in_document_language.
+# put through the catalogue; what it does take from the catalogue (the reasons) is read inside
+# in_document_language.
 DOCUMENT_LANGUAGE = "vi"
 
 

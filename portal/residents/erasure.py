@@ -60,8 +60,9 @@ def erase_resident(resident_id: int, *, user, grounds: str) -> Erasure:
                              "(Say why: which request, of which day.)")
     resident = db.session.scalar(in_scope(user, Resident).where(Resident.id == resident_id))
     if resident is None:
-        raise ErasureRefused(f"Không có người dân số {resident_id} trong phạm vi của {user.username}. "
-                             f"(No resident {resident_id} within {user.username}'s scope.)")
+        raise ErasureRefused(f"Không có người dân số {resident_id} trong phạm vi của "
+                             f"{user.username}. (No resident {resident_id} within "
+                             f"{user.username}'s scope.)")
     rows = db.session.execute(
         select(ComplianceListRow.id, ComplianceList.id, ComplianceList.state)
         .join(ComplianceList, ComplianceListRow.list_id == ComplianceList.id)

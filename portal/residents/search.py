@@ -23,9 +23,9 @@ from portal.access import Action, can
 from portal.audit.log import record
 from portal.audit.models import AuditEvent
 from portal.extensions import db
+from portal.residents.identity import InvalidValue, clean_id_number, mask_id_number
 from portal.residents.models import Household, Resident, ResidentSearchTerm
 from portal.scope import communes_in_scope, hamlets_in_scope
-from portal.residents.identity import InvalidValue, clean_id_number, mask_id_number
 from portal.text import fold
 from portal.timeutil import utcnow
 
@@ -230,12 +230,12 @@ def id_searches_in_the_last_hour(user) -> int:
 def id_number_hint(user, query: str) -> str | None:
     """What the search says of a query that looks like an ID number but is not searched as
     one: a few digits (type them all), or a whole number from a role that cannot search by it."""
-    digits = _compact((query or "").strip())
-    if not digits.isdigit() or len(digits) < 4 or digits.startswith("0") and len(digits) == 10:
-        return None  # not a number, or a phone
-    if not can(user, Action.SEARCH_BY_ID_NUMBER):
-        return _("Searching by ID number is for screeners and commune leads.")
-    if not full_id_number(digits):
+    digits = _compact(query or "")
+    allowed = can(user, Action.SEARCH_BY_ID_NUMBER)
+    if full_id_number(digits):
+        return None if allowed else _("Searching by ID number is for screeners and commune leads.")
+    phone = digits.startswith("0") and len(digits) == 10
+    if allowed and digits.isdigit() and len(digits) >= 4 and not phone:
         return _("An ID number is searched whole: type its 12 digits (9 for an old CMND).")
     return None
 
