@@ -106,6 +106,7 @@ HTMX_CONFIG = {
         {"code": "204", "swap": False},
         {"code": "[23]..", "swap": True},
         {"code": "422", "swap": True},  # a form with its errors beside the fields
+        {"code": "429", "swap": True},  # a limit reached, said in place (searches by ID number)
         {"code": "[45]..", "swap": False, "error": True},
     ],
     "includeIndicatorStyles": False,
@@ -121,7 +122,7 @@ HTMX_CONFIG = {
 def register_templating(app: Flask) -> None:
     """Labels, date filters and the htmx configuration for every template."""
     from portal import labels
-    from portal.access import Action, can
+    from portal.access import Action, can, sees_health_details
     from portal.campaigns.active import campaign_choice, deadline_of
     from portal.residents.ages import age_of
     from portal.timeutil import today_local
@@ -131,6 +132,7 @@ def register_templating(app: Flask) -> None:
 
     labels.register(app)
     app.jinja_env.globals.update(htmx_config=HTMX_CONFIG, Outcome=Outcome, can=can, Action=Action,
+                                 sees_health_details=sees_health_details,
                                  new_uuid=lambda: str(uuid.uuid4()), CLOSED_STANDINGS=CLOSED,
                                  OUTCOME_DETAILS=OUTCOME_DETAILS,
                                  PER_CAMPAIGN_FIELDS=PER_CAMPAIGN_FIELDS)
@@ -225,10 +227,12 @@ def register_cli(app: Flask) -> None:
     from portal.campaigns.cli import campaigns_cli
     from portal.demo.cli import seed_demo_command
     from portal.jobs.cli import jobs_cli
+    from portal.residents.cli import residents_cli
     from portal.units.cli import units_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(campaigns_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(residents_cli)
     app.cli.add_command(units_cli)

@@ -17,6 +17,8 @@ class Action(enum.StrEnum):
     VIEW_HOME = "view_home"
     WALK = "walk"  # see hamlets, households and residents with their status
     SEARCH_RESIDENTS = "search_residents"
+    # Find a person by their full ID number, card in hand: for those who meet them at the door.
+    SEARCH_BY_ID_NUMBER = "search_by_id_number"
     VIEW_HEALTH_DETAILS = "view_health_details"  # a resident's card: risk flags, doses, visits
     RECORD_VISIT = "record_visit"
     ADD_RESIDENT = "add_resident"
@@ -30,18 +32,20 @@ class Action(enum.StrEnum):
     VIEW_AUDIT = "view_audit"
     IMPORT_DATA = "import_data"
     MANAGE_CAMPAIGNS = "manage_campaigns"
+    # Erase a person's data on request (`flask residents erase`): no screen does it.
+    ERASE_PERSONAL_DATA = "erase_personal_data"
 
 
 A = Action
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.SCREENER: frozenset({
-        A.VIEW_HOME, A.WALK, A.SEARCH_RESIDENTS, A.VIEW_HEALTH_DETAILS, A.RECORD_VISIT,
-        A.ADD_RESIDENT, A.VIEW_FOLLOW_UP,
+        A.VIEW_HOME, A.WALK, A.SEARCH_RESIDENTS, A.SEARCH_BY_ID_NUMBER, A.VIEW_HEALTH_DETAILS,
+        A.RECORD_VISIT, A.ADD_RESIDENT, A.VIEW_FOLLOW_UP,
     }),
     Role.COMMUNE_LEAD: frozenset({
-        A.VIEW_HOME, A.WALK, A.SEARCH_RESIDENTS, A.VIEW_HEALTH_DETAILS, A.RECORD_VISIT,
-        A.ADD_RESIDENT, A.VIEW_FOLLOW_UP, A.PREPARE_LIST, A.VIEW_LISTS, A.VIEW_UNAPPROVED_LISTS,
-        A.DOWNLOAD_LISTS, A.MANAGE_USERS, A.IMPORT_DATA,
+        A.VIEW_HOME, A.WALK, A.SEARCH_RESIDENTS, A.SEARCH_BY_ID_NUMBER, A.VIEW_HEALTH_DETAILS,
+        A.RECORD_VISIT, A.ADD_RESIDENT, A.VIEW_FOLLOW_UP, A.PREPARE_LIST, A.VIEW_LISTS,
+        A.VIEW_UNAPPROVED_LISTS, A.DOWNLOAD_LISTS, A.MANAGE_USERS, A.IMPORT_DATA,
     }),
     Role.DISTRICT_OFFICER: frozenset({
         A.VIEW_HOME, A.SEARCH_RESIDENTS, A.VIEW_HEALTH_DETAILS, A.VIEW_FOLLOW_UP,
@@ -50,7 +54,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.CLERK: frozenset({A.VIEW_HOME, A.VIEW_LISTS, A.DOWNLOAD_LISTS}),
     Role.ADMIN: frozenset({
         A.VIEW_HOME, A.SEARCH_RESIDENTS, A.MANAGE_USERS, A.VIEW_AUDIT, A.IMPORT_DATA,
-        A.MANAGE_CAMPAIGNS, A.VIEW_LISTS, A.VIEW_UNAPPROVED_LISTS,
+        A.MANAGE_CAMPAIGNS, A.VIEW_LISTS, A.VIEW_UNAPPROVED_LISTS, A.ERASE_PERSONAL_DATA,
     }),
 }
 
@@ -58,6 +62,12 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
 def can(user, action: Action) -> bool:
     """True when the user's role allows the action (scope is checked separately)."""
     return bool(getattr(user, "is_authenticated", False)) and action in PERMISSIONS[user.role]
+
+
+def sees_health_details(user) -> bool:
+    """Whether the user may read health details (risk flags, doses, what a visit found and
+    why): the card's permission, asked by every screen, file or trail that could show them."""
+    return can(user, Action.VIEW_HEALTH_DETAILS)
 
 
 def requires(action: Action):

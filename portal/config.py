@@ -69,4 +69,10 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_FAILURES_PER_ADDRESS": os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "300 per hour"),
         "LOGIN_FAILURES_PER_ACCOUNT": os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "10 per 15 minutes"),
         "LOGIN_SLOWDOWN_MAX_SECONDS": int(os.environ.get("LOGIN_SLOWDOWN_MAX_SECONDS", 60)),
+        # Searches by a whole ID number a user may make in an hour (portal/residents/search.py):
+        # a day's work at the door needs a few, guessing a masked number needs thousands.
+        "ID_SEARCHES_PER_HOUR": int(os.environ.get("ID_SEARCHES_PER_HOUR", 20)),
+        # Years after a campaign closes before `flask campaigns purge` removes what it no
+        # longer needs (docs/privacy.md): the province sets it.
+        "RETENTION_YEARS": int(os.environ.get("RETENTION_YEARS", 5)),
     }

@@ -120,9 +120,12 @@ AUDIT_ACTION = {
     "user.password_reset": _l("Password reset"),
     "resident.view": _l("Looked at a resident's health details"),
     "resident.create": _l("Resident added"),
+    "resident.search_id": _l("Searched by ID number"),
+    "resident.erase": _l("A person's data erased"),
     "visit.create": _l("Visit recorded"),
     "visit.undo": _l("Visit undone"),
     "audit.view": _l("Looked at the audit trail"),
+    "follow_up.view": _l("Looked at a follow-up list"),
     "list.preview": _l("Looked at a commune's list"),
     "list.view": _l("Looked at a submitted list"),
     "list.submit": _l("List submitted"),
@@ -137,6 +140,7 @@ AUDIT_ACTION = {
     "campaign.update": _l("Campaign changed"),
     "campaign.close": _l("Campaign closed"),
     THROTTLED: _l("Login paused or slowed"),
+    "campaign.purge": _l("A closed campaign's data purged after its retention period"),
 }
 
 # Which count stopped a login (portal/auth/throttle.py).

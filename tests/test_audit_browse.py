@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from portal.audit.models import AuditEvent, AuditIsAppendOnly
 from portal.extensions import db
@@ -61,6 +63,41 @@ def test_the_province_admin_sees_every_district(client, trail):
     assert "someone.binhthuy" in html and "Ghi kết quả rà soát" in html
 
 
+MEDICAL_REASON = "Đang sốt, mắc bệnh cấp tính"
+
+
+def _record_deferral(client, resident_id: int) -> None:
+    page = client.get(f"/residents/{resident_id}").get_data(as_text=True)
+    answer = client.post_form(f"/residents/{resident_id}/visits", {
+        "outcome": "contraindicated", "client_uuid": uuid_for(page, "contraindicated"),
+        "screening_category": "deferral",
+        "deferred_until": (date.today() + timedelta(days=20)).isoformat(),
+        "reason": MEDICAL_REASON, "note": "Hẹn gọi lại"}, headers=HX)
+    assert answer.status_code == 200
+
+
+def test_an_admin_reads_visit_events_without_health_fields(client, trail):
+    client.login("screener")
+    _record_deferral(client, trail["hoa"])
+    client.post_form("/logout")
+    client.login("admin")
+    assert client.get(f"/residents/{trail['hoa']}").status_code == 403  # the card is refused
+    html = _events(client.get("/audit?action=visit.create").get_data(as_text=True))
+    # Both visits are listed, with who recorded them and which visit...
+    assert html.count('class="card"') == 2 and "screener" in html and "visit:" in html
+    # ...but nothing of what the card refuses: no reason, medical reason, note, outcome or standing.
+    for health in ("Sợ sốt", "Sợ tác dụng phụ", MEDICAL_REASON, "Hẹn gọi lại", "Từ chối tiêm",
+                   "Hoãn tiêm", "refusal_reason", "standing", "deferred_until"):
+        assert health not in html, health
+    assert html.count("Không hiển thị thông tin sức khỏe") == 2
+    # A district officer, who may open the card, reads the same events whole.
+    client.post_form("/logout")
+    client.login("district_officer")
+    whole = _events(client.get("/audit?action=visit.create").get_data(as_text=True))
+    assert "Sợ sốt" in whole and MEDICAL_REASON in whole and "Hẹn gọi lại" in whole
+    assert "Không hiển thị thông tin sức khỏe" not in whole
+
+
 def test_filters_by_action_user_and_object(app, client, trail):
     client.login("district_officer")
     only_visits = _events(client.get("/audit?action=visit.create", headers=HX).get_data(as_text=True))
@@ -107,3 +144,44 @@ def test_audit_events_cannot_be_changed_or_deleted(app, trail):
     # And no route writes to it but the app's own record() calls: none takes POST, PUT or DELETE.
     rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("audit.")]
     assert rules and all(r.methods <= {"GET", "HEAD", "OPTIONS"} for r in rules)
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE audit_events SET after = NULL",
+    "UPDATE audit_events SET username = 'someone.else' WHERE action = 'visit.create'",
+    "DELETE FROM audit_events",
+])
+def test_the_audit_table_refuses_update_and_delete_in_the_database(app, trail, statement):
+    # Straight SQL, past the application's own refusal: the database's triggers refuse it,
+    # on PostgreSQL and on SQLite alike (migration 0007).
+    with app.app_context():
+        count = db.session.scalar(select(func.count()).select_from(AuditEvent))
+        with pytest.raises(DBAPIError, match="append-only"):
+            db.session.execute(text(statement))
+        db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == count
+        visit = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "visit.create")).one()
+        assert visit.username == "screener" and visit.after is not None
+
+
+def test_the_audit_table_refuses_truncate_on_postgresql(app, trail):
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite has no TRUNCATE")
+        with pytest.raises(DBAPIError, match="append-only"):
+            db.session.execute(text("TRUNCATE audit_events"))
+        db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)) > 0
+
+
+def test_an_account_the_trail_names_cannot_be_deleted(app, trail):
+    # Its foreign key would set the events' user_id to NULL: an UPDATE, refused like any.
+    from portal.auth.models import User
+
+    with app.app_context():
+        screener = db.session.scalars(select(User).where(User.username == "screener")).one()
+        with pytest.raises(DBAPIError, match="append-only"):
+            db.session.execute(text("DELETE FROM users WHERE id = :id"), {"id": screener.id})
+        db.session.rollback()
+        assert db.session.get(User, screener.id) is not None

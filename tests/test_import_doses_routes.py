@@ -58,7 +58,10 @@ def test_doses_match_by_id_the_rest_wait_and_are_matched_by_hand(app, client, wo
     assert "Trần Văn Nam" in waiting and "Không Ai Cả" in waiting
     assert "Là Trần Văn Nam, sinh 20/01/1990, Khu vực 1" in waiting
     assert "hãy thêm người này khi rà soát" in waiting  # nobody is called Không Ai Cả
-    with app.app_context():
+    with app.app_context():  # the page, one bulk read: how many rows it showed
+        look = db.session.scalar(select(AuditEvent).where(
+            AuditEvent.action == "dose.unmatched_view"))
+        assert look.after == {"people": 2}
         row = db.session.scalar(select(UnmatchedDose).where(UnmatchedDose.full_name == "Trần Văn Nam"))
         row_id = row.id
     answer = client.post_form(f"/imports/unmatched/{row_id}/match", {"resident_id": world["nam"]})

@@ -16,7 +16,7 @@ from portal.extensions import db
 from portal.jobs import runner
 from portal.jobs.models import Job, JobState
 from portal.lists.document import document_of
-from portal.lists.models import ComplianceList, ListFile, ListState
+from portal.lists.models import ComplianceList, ComplianceListRow, ListFile, ListState
 
 from helpers import list_id_of
 
@@ -384,3 +384,84 @@ def test_the_files_url_answers_a_page_to_a_browser_and_the_section_to_htmx(app, 
     assert fragment.status_code == 200 and "<html" not in text
     assert text.lstrip().startswith('<section class="card files" id="files">')
     assert text.rstrip().endswith("</section>")
+
+
+MEDICAL_REASON = "Đang sốt, mắc bệnh cấp tính"
+NOTE = "Con gái ở Cần Thơ phản đối"
+
+
+def _record(client, resident_id: int, fields: dict) -> None:
+    from helpers import HX, uuid_for
+
+    page = client.get(f"/residents/{resident_id}").get_data(as_text=True)
+    answer = client.post_form(f"/residents/{resident_id}/visits", {
+        "client_uuid": uuid_for(page, fields["outcome"]), **fields}, headers=HX)
+    assert answer.status_code == 200
+
+
+def _files(app, client, list_id: int) -> dict[str, bytes]:
+    _wait(app, _files_job(app, list_id))
+    client.login("clerk")
+    files = {name: client.get(f"/lists/{list_id}/download/{name}").data
+             for name in ("pdf", "xlsx", "csv")}
+    client.post_form("/logout")
+    return files
+
+
+def _xlsx_text(content: bytes) -> str:
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(content)).active
+    return "\n".join(str(cell) for row in sheet.iter_rows(values_only=True) for cell in row
+                     if cell is not None)
+
+
+def test_the_official_list_carries_no_free_text(app, client, world):
+    from datetime import date, timedelta
+
+    until = date.today() + timedelta(days=20)
+    client.login("screener")
+    _record(client, world["duc"], {"outcome": "refused", "refusal_reason": "religious",
+                                   "note": NOTE})
+    _record(client, world["nam"], {"outcome": "contraindicated", "screening_category": "deferral",
+                                   "deferred_until": until.isoformat(), "reason": MEDICAL_REASON})
+    client.post_form("/logout")
+    list_id = _submitted(client)
+    with app.app_context():
+        rows = db.session.get(ComplianceList, list_id).rows
+        assert [r.reason_detail for r in rows] == [None, None, None]  # nothing frozen in words
+    _approve(client, list_id)
+    files = _files(app, client, list_id)
+    texts = {"pdf": _pdf_text(files["pdf"]), "xlsx": _xlsx_text(files["xlsx"]),
+             "csv": files["csv"].decode("utf-8-sig")}
+    for name, text in texts.items():
+        # The reason's category and the deferral's end are there...
+        assert "Từ chối tiêm" in text and "Hoãn tiêm" in text, name
+        # ...and no word the screener typed, nor the refusal's own reason (a religion).
+        for typed in (MEDICAL_REASON, "Đang sốt", NOTE, "Lý do tôn giáo", "Hoãn tiêm đến một ngày"):
+            assert typed not in text, (name, typed)
+    for name in ("xlsx", "csv"):
+        assert f"Hoãn đến {until:%d/%m/%Y}" in texts[name], name
+    # The words stay in the portal, on the card, for those who may see health details.
+    client.login("commune_lead")
+    assert MEDICAL_REASON in client.get(f"/residents/{world['nam']}").get_data(as_text=True)
+
+
+def test_words_frozen_in_an_older_list_reach_neither_its_files_nor_the_clerk(app, client, world):
+    list_id = _submitted(client)
+    with app.app_context():  # a row frozen before the list stopped keeping a visit's words
+        row = db.session.get(ComplianceList, list_id).rows[0]
+        db.session.execute(ComplianceListRow.__table__.update()
+                           .where(ComplianceListRow.id == row.id)
+                           .values(reason_detail=MEDICAL_REASON))
+        db.session.commit()
+    _approve(client, list_id)
+    files = _files(app, client, list_id)
+    assert MEDICAL_REASON not in _pdf_text(files["pdf"])
+    assert MEDICAL_REASON not in _xlsx_text(files["xlsx"])
+    assert MEDICAL_REASON not in files["csv"].decode("utf-8-sig")
+    client.login("clerk")
+    assert MEDICAL_REASON not in client.get(f"/lists/{list_id}").get_data(as_text=True)
+    client.post_form("/logout")
+    client.login("district_officer")  # who may open the card reads it on the screen
+    assert MEDICAL_REASON in client.get(f"/lists/{list_id}").get_data(as_text=True)

@@ -108,3 +108,18 @@ def test_the_list_forms_still_need_the_csrf_token(app, client, world):
     client.login("commune_lead")
     assert client.post("/lists/submit", data={"signer_name": "Lê Văn Thành"}).status_code == 400
     assert _count_lists(app) == 0
+
+
+def test_a_list_preview_and_a_submitted_list_are_logged_as_bulk_reads(app, client, world):
+    from portal.audit.models import AuditEvent
+
+    client.login("commune_lead")
+    client.get("/lists/preview")
+    submitted = list_id_of(client.post_form("/lists/submit", {}))
+    client.get(f"/lists/{submitted}")
+    with app.app_context():
+        events = {e.action: e for e in db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action.in_(["list.preview", "list.view"])))}
+        preview, view = events["list.preview"], events["list.view"]
+        assert preview.after == {"campaign": world["campaign"], "people": 3}
+        assert (view.object_id, view.after) == (str(submitted), {"people": 3})

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-import pytest
+import time
 
+import pytest
+import time_machine
+from sqlalchemy import func, select
+
+from portal.audit.models import AuditEvent
 from portal.auth.models import Role, User
 from portal.extensions import db
 from portal.residents.search import search_residents
+
+from helpers import HX
 
 
 def _names(app, role: Role, query: str) -> list[str]:
@@ -43,7 +50,7 @@ def test_the_exact_start_of_a_name_ranks_first(app, world):
 
 @pytest.mark.parametrize("query, expected", [
     ("092060001234", ["Nguyễn Văn Đức"]),
-    ("0920600", ["Nguyễn Văn Đức"]),
+    ("092 060 001 234", ["Nguyễn Văn Đức"]),
     ("0912345678", ["Nguyễn Văn Đức"]),
     ("+84 912 345 678", ["Nguyễn Văn Đức"]),
     ("0387.654.321", ["Trần Văn Nam"]),
@@ -147,3 +154,61 @@ def test_a_renamed_resident_is_filed_under_the_new_names_words_only(app, world):
             duc.hamlet.parent_id, duc.id, "Nguyễn Hữu Đức")
     assert "Nguyễn Hữu Đức" in _names(app, Role.SCREENER, "huu duc")
     assert _names(app, Role.SCREENER, "van duc") == []
+
+
+@pytest.mark.parametrize("query", ["0920600", "09206000123", "0921", "092060", "0921630043"])
+def test_a_few_digits_of_an_id_number_confirm_nothing(app, world, query):
+    # A prefix found the owner: asked digit by digit, with the last four the screens show,
+    # it unmasked the number. Only the whole number is looked up.
+    assert _names(app, Role.SCREENER, query) == []
+
+
+@pytest.mark.parametrize("role", [Role.DISTRICT_OFFICER, Role.ADMIN])
+def test_only_those_who_meet_residents_search_by_id_number(app, client, world, role):
+    assert _names(app, role, "092060001234") == []
+    assert _names(app, role, "0912345678") == ["Nguyễn Văn Đức"]  # a phone still finds them
+    client.login(role.value)
+    html = client.get("/residents/search?q=092060001234", headers=HX).get_data(as_text=True)
+    assert "Nguyễn Văn Đức" not in html
+    assert "Chỉ tổ rà soát và cán bộ UBND xã, phường được tìm theo số CCCD/CMND." in html
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "resident.search_id")) == 0
+
+
+def test_a_full_id_number_search_is_limited_and_logged(app, client, world):
+    app.config["ID_SEARCHES_PER_HOUR"] = 3
+    client.login("screener")
+    found = client.get("/residents/search?q=092060001234", headers=HX)
+    assert found.status_code == 200 and "Nguyễn Văn Đức" in found.get_data(as_text=True)
+    partial = client.get("/residents/search?q=0920600", headers=HX).get_data(as_text=True)
+    assert "Nguyễn Văn Đức" not in partial and "phải nhập đủ: 12 chữ số" in partial
+    for guess in ("092060001235", "092060001236"):  # misses count too
+        assert client.get(f"/residents/search?q={guess}", headers=HX).status_code == 200
+    refused = client.get("/residents/search?q=092163004321", headers=HX)
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 429 and "Nguyễn Thị Lan" not in body
+    assert "Bạn đã tìm theo số CCCD/CMND 3 lần trong một giờ qua" in body
+    # Names and phones are not limited.
+    assert "Nguyễn Thị Lan" in client.get("/residents/search?q=lan", headers=HX).get_data(
+        as_text=True)
+    with app.app_context():
+        events = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "resident.search_id").order_by(AuditEvent.id)).all()
+        # Each whole-number search, the number masked; the refused one and the prefix not.
+        assert [(e.username, e.after) for e in events] == [
+            ("screener", {"id_number": "••••••••1234", "found": 1}),
+            ("screener", {"id_number": "••••••••1235", "found": 0}),
+            ("screener", {"id_number": "••••••••1236", "found": 0}),
+        ]
+    # The limit is each user's: the lead still searches.
+    client.post_form("/logout")
+    client.login("commune_lead")
+    lan = client.get("/residents/search?q=092163004321", headers=HX)
+    assert lan.status_code == 200 and "Nguyễn Thị Lan" in lan.get_data(as_text=True)
+    client.post_form("/logout")
+    # An hour on, the screener may search again (a session lasts 8 hours).
+    with time_machine.travel(time.time() + 3601, tick=False):
+        client.login("screener")
+        again = client.get("/residents/search?q=092163004321", headers=HX)
+        assert again.status_code == 200 and "Nguyễn Thị Lan" in again.get_data(as_text=True)

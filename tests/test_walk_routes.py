@@ -191,6 +191,45 @@ def test_a_refusal_lands_on_the_refusals_list_filterable_by_hamlet(app, client, 
     assert "Nguyễn Văn Đức" not in client.get("/follow-up/revisits").get_data(as_text=True)
 
 
+def _bulk_reads(app, action: str) -> list[AuditEvent]:
+    with app.app_context():
+        return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)
+                                       .order_by(AuditEvent.id)))
+
+
+def test_a_refusals_list_view_is_logged_as_a_bulk_read(app, client, world):
+    client.login("screener")
+    for key in ("duc", "nam"):
+        page = client.get(f"/residents/{world[key]}").get_data(as_text=True)
+        client.post_form(f"/residents/{world[key]}/visits",
+                         {"outcome": "refused", "client_uuid": uuid_for(page, "refused"),
+                          "refusal_reason": "side_effects", "note": "Gọi lại sau"}, headers=HX)
+    client.post_form("/logout")
+    client.login("commune_lead")
+    listed = client.get("/follow-up/refusals").get_data(as_text=True)
+    assert "0912345678" in listed and "Gọi lại sau" in listed  # phones, reasons, notes
+    one_hamlet = _hamlet_id(app, "31117-02")
+    client.get(f"/follow-up/refusals?hamlet={one_hamlet}", headers=HX)
+    # One event a page, not one a person: which list, which unit, how many people.
+    whole, filtered = _bulk_reads(app, "follow_up.view")
+    with app.app_context():
+        lead_unit = db.session.get(AdministrativeUnit, _hamlet_id(app, "31117-01")).parent_id
+    assert (whole.username, whole.object_type, whole.object_id) == (
+        "commune_lead", "follow_up", "refusals")
+    assert whole.unit_id == lead_unit
+    assert whole.after == {"campaign": world["campaign"], "people": 2}
+    assert filtered.unit_id == one_hamlet
+    assert filtered.after == {"campaign": world["campaign"], "hamlet": one_hamlet, "people": 0}
+    # The deferrals list says the window it was asked for.
+    client.get("/follow-up/deferrals?days=30")
+    assert _bulk_reads(app, "follow_up.view")[-1].after["days"] == 30
+    # The lead's screen of the trail, the district's, names it.
+    client.post_form("/logout")
+    client.login("district_officer")
+    trail = client.get("/audit?action=follow_up.view").get_data(as_text=True)
+    assert trail.split('id="events"', 1)[1].count("Xem danh sách theo dõi") == 3
+
+
 def test_an_unknown_follow_up_list_is_not_found(client, world):
     client.login("screener")
     assert client.get("/follow-up/everyone").status_code == 404

@@ -41,3 +41,15 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def record_bulk_read(action: str, object_type: str, object_id: Any = None, *, unit_id: int | None,
+                     people: int, **details: Any) -> AuditEvent:
+    """One event for a page that shows many people's health details at once (a follow-up list,
+    a list's rows): which page, for which unit, how many people; not one event per person.
+
+    The details say what was asked (the list, the hamlet filter); None values are left out.
+    """
+    after = {key: value for key, value in details.items() if value is not None}
+    return record(action, object_type, object_id, unit_id=unit_id,
+                  after={**after, "people": people})

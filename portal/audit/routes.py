@@ -5,6 +5,7 @@ There is no route, screen or command that edits or deletes an audit event.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 
@@ -15,6 +16,7 @@ from sqlalchemy import func
 from portal.access import Action, requires
 from portal.audit.log import record
 from portal.audit.models import AuditEvent
+from portal.audit.redaction import details_for
 from portal.auth.models import Role
 from portal.extensions import db
 from portal.ids import id_from
@@ -103,16 +105,17 @@ def _shown(key: str, value):
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def changes(event: AuditEvent) -> list[tuple[str, object, object]]:
+def changes(event: AuditEvent, viewer) -> tuple[list[tuple[str, object, object]], bool]:
     """The fields an event changed (or set, or read), named as their forms name them, with
-    their values before and after."""
+    their values before and after, as the viewer may read them; and whether health details
+    were held back from them."""
     from portal import labels
 
     names = labels.CAMPAIGN_FIELD if event.object_type == "campaign" else {}
-    before, after = event.before or {}, event.after or {}
+    before, after, withheld = details_for(viewer, event.before, event.after)
     keys = list(dict.fromkeys([*before, *after]))
     return [(names.get(k, k), _shown(k, before.get(k)), _shown(k, after.get(k)))
-            for k in keys if before.get(k) != after.get(k)]
+            for k in keys if before.get(k) != after.get(k)], withheld
 
 
 @bp.route("/audit")
@@ -122,11 +125,13 @@ def trail():
     filters = _filters()
     before_id = id_from(request.args.get("before"))
     events = events_for(current_user, filters, before_id)
-    # Reading the trail shows health details (visit outcomes): that look is recorded too.
+    # Reading the trail may show health details (visit outcomes): that look is recorded too.
+    # To a reader who may not see them, events come without them (portal/audit/redaction.py).
     record("audit.view", "audit", None, unit_id=current_user.unit_id,
            after={k: str(v) for k, v in filters.items() if v} or None)
     db.session.commit()
     # HTMX asks for the next page of events, or for the results of new filters.
     return render("audit/trail.html", block="events" if before_id else "results",
                   events=events, filters=filters,
-                  changes=changes, actions=AUDIT_ACTION, more=len(events) == PAGE_SIZE)
+                  changes=functools.partial(changes, viewer=current_user),
+                  actions=AUDIT_ACTION, more=len(events) == PAGE_SIZE)

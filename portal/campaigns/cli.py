@@ -1,10 +1,12 @@
-"""`flask campaigns create|list|close`: the campaign screens' rules, from the command line."""
+"""`flask campaigns create|list|close|purge`: the campaign screens' rules, and the retention
+purge, from the command line."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import force_locale
 
@@ -13,10 +15,12 @@ from portal.campaigns.manage import (
     create_campaign, target_in_words,
 )
 from portal.campaigns.models import Campaign
+from portal.campaigns.retention import past_retention, purge_campaign
 from portal.extensions import db
 from portal.ids import is_id
 from portal.labels import DOSE
 from portal.residents.models import DoseKind, Sex
+from portal.timeutil import today_local
 
 campaigns_cli = AppGroup("campaigns", help="Manage vaccination campaigns.")
 
@@ -122,3 +126,23 @@ def close_command(campaign_id: int):
         raise refusal(rejected) from None
     db.session.commit()
     click.echo(f"Closed campaign {campaign.id}: {campaign.name}.")
+
+
+@campaigns_cli.command("purge")
+@click.option("--dry-run", is_flag=True, help="Say what would be removed; remove nothing.")
+def purge_command(dry_run: bool):
+    """Remove what closed campaigns no longer need once RETENTION_YEARS have passed since they
+    closed: their visits' typed words and refusal reasons, their lists' draft files
+    (docs/privacy.md). Each campaign purged is audited."""
+    years = current_app.config["RETENTION_YEARS"]
+    due = past_retention(today_local(), years)
+    for campaign in due:
+        purge = purge_campaign(campaign, years=years, dry_run=dry_run)
+        verb = "Would purge" if dry_run else "Purged"
+        click.echo(f"{verb} campaign {campaign.id} ({campaign.name}, closed "
+                   f"{closed_on(campaign):%d/%m/%Y}): {purge.visits} visits, "
+                   f"{purge.list_rows} list rows, {purge.draft_files} draft files.")
+    if not dry_run:
+        db.session.commit()
+    if not due:
+        click.echo(f"No campaign closed more than {years} years ago.")

@@ -11,7 +11,7 @@ from portal.access import Action, requires
 from portal.auth.models import Role
 from portal.extensions import db
 from portal.ids import id_from
-from portal.audit.log import record
+from portal.audit.log import record_bulk_read
 from portal.imports import service
 from portal.imports.forms import MappingForm, UploadForm, mapping_form
 from portal.imports.models import Import, ImportKind, ImportState, UnmatchedDose
@@ -134,7 +134,8 @@ def unmatched():
     ).all()
     count = db.session.scalar(select(func.count()).select_from(waiting.subquery()))
     candidates = {row.id: _candidates(row) for row in rows}
-    record("dose.unmatched_view", "commune", current_user.unit_id, unit_id=current_user.unit_id)
+    record_bulk_read("dose.unmatched_view", "commune", current_user.unit_id,
+                     unit_id=current_user.unit_id, people=len(rows))
     db.session.commit()
     return render("imports/unmatched.html", rows=rows, candidates=candidates, waiting=count)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 
 from flask_babel import force_locale
 
@@ -18,8 +19,8 @@ from portal.timeutil import local_time
 # The list is an official document, in Vietnamese by law whatever language its reader has
 # chosen for the screens. Its fixed words are written in Vietnamese where it is laid out (here,
 # planning.py's headings and totals, spreadsheets.py's columns, lists/pdf.html) rather than
-# put through the catalogue; what it does take from the catalogue (the reasons, what a visit
-# said) is read inside in_document_language.
+# put through the catalogue; what it does take from the catalogue (the reasons) is read inside
+# in_document_language.
 DOCUMENT_LANGUAGE = "vi"
 
 
@@ -120,11 +121,6 @@ def _rows(compliance_list: ComplianceList) -> list[ListRow]:
     """Rows grouped by hamlet, in the order the hamlets first appear in the list."""
     groups: dict[str, list[ListRow]] = {}
     for row in compliance_list.rows:
-        notes = []
-        if row.deferred_until:
-            notes.append(f"Hoãn đến {row.deferred_until:%d/%m/%Y}")
-        if row.reason_detail:
-            notes.append(row.reason_detail)
         groups.setdefault(row.hamlet_name, []).append(ListRow(
             hamlet=row.hamlet_name,
             full_name=row.full_name,
@@ -134,10 +130,21 @@ def _rows(compliance_list: ComplianceList) -> list[ListRow]:
             address=row.household_address or "",
             doses=row.doses_received,
             reason=str(COMPLIANCE_REASON[row.reason]),
-            detail="; ".join(notes),
+            detail=deferral_note(row.deferred_until),
             guardian=str(row.guardian or ""),
         ))
     return [row for rows in groups.values() for row in rows]
+
+
+def deferral_note(deferred_until: date | None) -> str:
+    """The list's note on a row: a deferral's end date, and nothing else.
+
+    The official list says what it must and no more (Decree 13/2023): the reason column gives
+    the category, this the date a deferral ends. A visit's words (a medical reason, a note)
+    never reach the files, not even from rows frozen before they stopped being kept (whose
+    reason_detail holds them): the portal shows those to the roles that see health details.
+    """
+    return f"Hoãn đến {deferred_until:%d/%m/%Y}" if deferred_until else ""
 
 
 def proposed_signer(versions: Sequence[ComplianceList]) -> tuple[str, str]:

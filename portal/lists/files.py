@@ -118,6 +118,31 @@ def local_copy(stored: ListFile) -> Path:
     return path
 
 
+def drafts_of(list_ids: list[int]) -> list[ListFile]:
+    """The draft files (DỰ THẢO) of these lists (content not loaded)."""
+    if not list_ids:
+        return []
+    return list(db.session.scalars(select(ListFile).where(
+        ListFile.list_id.in_(list_ids), ListFile.final.is_(False))))
+
+
+def discard_drafts(list_ids: list[int]) -> int:
+    """Delete the draft files (DỰ THẢO) of these lists and this machine's copies of them; how
+    many. The approved edition is the official document and stays. Flushes, never commits.
+
+    For an erasure or the retention purge: a draft that printed someone is not kept for them.
+    Copies other machines made (their own LIST_FILE_COPIES) are out of reach from here: no
+    download serves them any more, and docs/privacy.md says to clear those folders by hand.
+    """
+    drafts = drafts_of(list_ids)
+    folder = Path(current_app.config["LIST_FILE_COPIES"])
+    for draft in drafts:
+        (folder / f"{draft.sha256}.{draft.format}").unlink(missing_ok=True)
+        db.session.delete(draft)
+    db.session.flush()
+    return len(drafts)
+
+
 def prepare(compliance_list: ComplianceList, user) -> Job | None:
     """Start rendering the files the list still lacks; None when every one is stored."""
     if not missing(stored_files(compliance_list)):

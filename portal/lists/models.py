@@ -124,6 +124,9 @@ class ComplianceListRow(db.Model):
     guardian_phone: Mapped[str | None] = mapped_column(String(16))
     doses_received: Mapped[int] = mapped_column(Integer, default=0)
     reason: Mapped[ComplianceReason] = mapped_column(str_enum(ComplianceReason))
+    # No longer written: rows frozen before held a visit's words here (a medical reason, a
+    # note), which the files no longer print and the screen shows only to roles that see
+    # health details; the retention purge clears them (docs/privacy.md).
     reason_detail: Mapped[str | None] = mapped_column(Text)
     deferred_until: Mapped[date | None] = mapped_column(Date)
 

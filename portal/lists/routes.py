@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.access import Action, can, requires
-from portal.audit.log import record
+from portal.audit.log import record, record_bulk_read
 from portal.audit.models import AuditEvent
 from portal.campaigns.active import chosen_campaign
 from portal.extensions import db
@@ -39,7 +39,9 @@ def _preview_page(form: SubmitListForm | None = None, error: str | None = None,
     campaign = _campaign_or_404()
     commune = current_user.unit
     entries = compile_list(campaign, commune, today_local())
-    record("list.preview", "commune", commune.id, unit_id=commune.id)  # names and reasons shown
+    # Names and reasons of the whole commune: one event for the page.
+    record_bulk_read("list.preview", "commune", commune.id, unit_id=commune.id,
+                     people=len(entries), campaign=campaign.id)
     db.session.commit()
     earlier = versions(campaign, commune)
     if form is None:
@@ -103,7 +105,8 @@ def show(list_id: int):
 def _show_page(compliance_list: ComplianceList, *, approve_form: ApproveForm | None = None,
                return_form: ReturnForm | None = None, error: str | None = None,
                status: int = 200):
-    record("list.view", "list", compliance_list.id, unit_id=compliance_list.commune_id)
+    record_bulk_read("list.view", "list", compliance_list.id,
+                     unit_id=compliance_list.commune_id, people=len(compliance_list.rows))
     db.session.commit()
     timeline = db.session.scalars(
         select(AuditEvent)

@@ -16,9 +16,7 @@ from portal.access import Action, can
 from portal.audit.log import record
 from portal.campaigns.models import Campaign
 from portal.extensions import db
-from portal.labels import REFUSAL_REASON, SCREENING_CATEGORY
 from portal.lists.compliance import Entry, compile_list
-from portal.lists.document import in_document_language
 from portal.lists.models import ComplianceList, ComplianceListRow, ListState
 from portal.residents.guardians import guardian_of_minor
 from portal.timeutil import utcnow
@@ -64,9 +62,7 @@ def submit(user, campaign: Campaign, commune: AdministrativeUnit, today: date, *
         submitted_by_id=user.id, submitted_at=now,
         signer_title=signer_title, signer_name=signer_name,
     )
-    with in_document_language():  # the rows are frozen as the document will print them
-        submitted.rows = [_frozen(position, entry, today)
-                          for position, entry in enumerate(entries, 1)]
+    submitted.rows = [_frozen(position, entry, today) for position, entry in enumerate(entries, 1)]
     db.session.add(submitted)
     db.session.flush()
     record("list.submit", "list", submitted.id, unit_id=commune.id, user=user,
@@ -112,8 +108,14 @@ def _review(user, compliance_list: ComplianceList, state: ListState, comment, ac
 
 def _frozen(position: int, entry: Entry, today: date) -> ComplianceListRow:
     """A list row as the resident stands today, with a minor's guardian; later changes to the
-    resident do not touch it."""
-    resident, visit = entry.resident, entry.visit
+    resident do not touch it.
+
+    The row says what the official list must say and no more: the reason (its category) and a
+    deferral's end date. What the visit said in words (a medical reason, a note) stays in the
+    portal, on the card, for those who may see health details; reason_detail, which held it
+    for lists submitted before, is no longer written (docs/privacy.md).
+    """
+    resident = entry.resident
     guardian = guardian_of_minor(resident, today)
     return ComplianceListRow(
         position=position, resident_id=resident.id, hamlet_name=entry.hamlet.name,
@@ -123,21 +125,8 @@ def _frozen(position: int, entry: Entry, today: date) -> ComplianceListRow:
         phone=resident.phone, guardian_name=guardian.name if guardian else None,
         guardian_phone=guardian.phone if guardian else None,
         doses_received=entry.doses_received, reason=entry.reason,
-        reason_detail=_detail(visit), deferred_until=entry.deferred_until,
+        deferred_until=entry.deferred_until,
     )
-
-
-def _detail(visit) -> str | None:
-    """What the visit said about the reason, in words a reader of the list understands."""
-    if visit is None:
-        return None
-    parts = []
-    if visit.refusal_reason:
-        parts.append(str(REFUSAL_REASON[visit.refusal_reason]))
-    if visit.screening_category:
-        parts.append(str(SCREENING_CATEGORY[visit.screening_category]))
-    parts += [text for text in (visit.reason, visit.note) if text]
-    return "; ".join(parts) or None
 
 
 STATE_LABEL = {

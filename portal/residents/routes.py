@@ -16,7 +16,7 @@ from portal.residents.models import Sex
 from portal.residents.registry import (
     NewResident, add_resident, households_of, likely_duplicates, same_id_number,
 )
-from portal.residents.search import search_residents
+from portal.residents.search import TooManyIdSearches, id_number_hint, search_residents
 from portal.scope import hamlet_in_scope_or_404
 from portal.timeutil import today_local
 
@@ -35,8 +35,17 @@ def minor_guardian(resident, on=None) -> Guardian | None:
 def search():
     """Results as one types: the page, or for HTMX just the results."""
     query = request.args.get("q", "")[:80]
-    results = search_residents(current_user, query) if len(query.strip()) >= 2 else []
-    return render("residents/search.html", block="results", query=query, results=results)
+    try:
+        results = search_residents(current_user, query) if len(query.strip()) >= 2 else []
+    except TooManyIdSearches as refused:
+        db.session.rollback()
+        notice = _("You have searched by ID number %(n)s times in the last hour: search by "
+                   "name, or try again later.", n=refused.args[0])
+        return render("residents/search.html", block="results", query=query, results=[],
+                      notice=notice, status=429)
+    db.session.commit()  # a search by ID number is written to the trail
+    return render("residents/search.html", block="results", query=query, results=results,
+                  notice=id_number_hint(current_user, query))
 
 
 @bp.route("/hamlets/<int:hamlet_id>/residents/new", methods=["GET", "POST"])

@@ -2,18 +2,34 @@
 
 Names are indexed word by word (folded, so "duc" finds "Đức") under the resident's commune:
 a search within a commune reads one short index range, even with a million residents.
+
+An ID number is shown masked to its last four digits; a search by ID number must not unmask
+it. So only a whole number is looked up, exactly (a few digits confirm nothing), only for the
+roles that meet people card in hand (Action.SEARCH_BY_ID_NUMBER), at most ID_SEARCHES_PER_HOUR
+times an hour for each user, and each such search is written to the audit trail.
 """
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
 from functools import lru_cache
 
+from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, literal, or_, select
 
+from portal.access import Action, can
+from portal.audit.log import record
+from portal.audit.models import AuditEvent
 from portal.extensions import db
+from portal.residents.identity import InvalidValue, clean_id_number, mask_id_number
 from portal.residents.models import Household, Resident, ResidentSearchTerm
 from portal.scope import communes_in_scope, hamlets_in_scope
 from portal.text import fold
+from portal.timeutil import utcnow
+
+log = logging.getLogger(__name__)
 
 MAX_RESULTS = 20
 # Rows read from the index before ranking: bounds the work for very common words.
@@ -74,9 +90,9 @@ def search_residents(user, query: str, limit: int = MAX_RESULTS) -> list[Residen
     hamlet_ids = list(db.session.scalars(hamlets_in_scope(user)))
     if not hamlet_ids:
         return []
-    compact = "".join(ch for ch in text if ch not in " .-")
+    compact = _compact(text)
     if compact.lstrip("+").isdigit():
-        return _search_numbers(compact, hamlet_ids, limit)
+        return _search_numbers(user, compact, hamlet_ids, limit)
     words = fold(text).split()[:MAX_WORDS]
     if not words:
         return []
@@ -147,8 +163,14 @@ def _rarest(words: list[str], commune_ids: list[int]) -> str:
     return min(reversed(words), key=lambda w: counts[w])
 
 
-def _search_numbers(digits: str, hamlet_ids: list[int], limit: int) -> list[Resident]:
-    """ID numbers by prefix, phones whole (+84 or 0), both within scope.
+def _compact(text: str) -> str:
+    """A number as typed, without the spaces, dots and dashes people write in it."""
+    return "".join(ch for ch in text if ch not in " .-")
+
+
+def _search_numbers(user, digits: str, hamlet_ids: list[int], limit: int) -> list[Resident]:
+    """Phones whole (+84 or 0), and a whole ID number for the roles that search by it, both
+    within scope.
 
     The numbers are looked up first, each on its own index, then kept if in scope: asked
     all at once, a planner may walk every resident of a wide scope instead.
@@ -157,13 +179,8 @@ def _search_numbers(digits: str, hamlet_ids: list[int], limit: int) -> list[Resi
     phone = "0" + phone[2:] if phone.startswith("84") and len(phone) == 11 else phone
     found = set(db.session.scalars(
         select(Resident.id).where(Resident.phone == phone).limit(CANDIDATES)))
-    if len(digits) >= 4:
-        # A range, not LIKE: SQLite's LIKE ignores the index (it compares case-insensitively).
-        found.update(db.session.scalars(
-            select(Resident.id)
-            .where(Resident.id_number >= digits, Resident.id_number < _next_prefix(digits))
-            .limit(CANDIDATES)
-        ))
+    if full_id_number(digits) and can(user, Action.SEARCH_BY_ID_NUMBER):
+        found.update(look_up_id_number(user, digits, hamlet_ids))
     if not found:
         return []
     statement = (
@@ -171,6 +188,56 @@ def _search_numbers(digits: str, hamlet_ids: list[int], limit: int) -> list[Resi
         .order_by(Resident.name_folded).limit(limit)
     )
     return list(db.session.scalars(statement))
+
+
+def full_id_number(digits: str) -> bool:
+    """Whether the digits make a whole CCCD (12) or CMND (9): the only ID search there is."""
+    try:
+        return clean_id_number(digits) is not None
+    except InvalidValue:
+        return False
+
+
+class TooManyIdSearches(Exception):
+    """The user has searched by ID number as often as an hour allows."""
+
+
+def look_up_id_number(user, number: str, hamlet_ids: list[int]) -> list[int]:
+    """The resident in scope holding exactly this ID number (none or one), the search written
+    to the audit trail (the number masked, whether it was found). The caller commits.
+
+    Raises TooManyIdSearches past ID_SEARCHES_PER_HOUR: the trail's own count of the user's
+    searches is the limit, so it holds across workers and restarts.
+    """
+    allowed = current_app.config["ID_SEARCHES_PER_HOUR"]
+    if id_searches_in_the_last_hour(user) >= allowed:
+        log.warning("ID search refused to %s: %s in the last hour", user.username, allowed)
+        raise TooManyIdSearches(allowed)
+    found = list(db.session.scalars(select(Resident.id).where(
+        Resident.id_number == number, Resident.hamlet_id.in_(hamlet_ids))))
+    record("resident.search_id", "search", None, unit_id=user.unit_id, user=user,
+           after={"id_number": mask_id_number(number), "found": len(found)})
+    return found
+
+
+def id_searches_in_the_last_hour(user) -> int:
+    """How many times the user has searched by ID number in the last hour, by the trail."""
+    return db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.user_id == user.id, AuditEvent.action == "resident.search_id",
+        AuditEvent.occurred_at >= utcnow() - timedelta(hours=1)))
+
+
+def id_number_hint(user, query: str) -> str | None:
+    """What the search says of a query that looks like an ID number but is not searched as
+    one: a few digits (type them all), or a whole number from a role that cannot search by it."""
+    digits = _compact(query or "")
+    allowed = can(user, Action.SEARCH_BY_ID_NUMBER)
+    if full_id_number(digits):
+        return None if allowed else _("Searching by ID number is for screeners and commune leads.")
+    phone = digits.startswith("0") and len(digits) == 10
+    if allowed and digits.isdigit() and len(digits) >= 4 and not phone:
+        return _("An ID number is searched whole: type its 12 digits (9 for an old CMND).")
+    return None
 
 
 def _search_household(text: str, hamlet_ids: list[int], limit: int,

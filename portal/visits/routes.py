@@ -189,9 +189,17 @@ def follow_up(kind: str):
     rows = follow_up_list(current_user, campaign, which, today_local(), hamlet_id=hamlet_id,
                           within_days=days)
     hamlets = [p.hamlet for p in hamlet_progress(current_user, campaign)]
-    return render("visits/follow_up.html", block="rows", kind=which, rows=rows,
-                  campaign=campaign, hamlets=hamlets, hamlet_id=hamlet_id, days=days,
-                  kinds=list(FollowUp))
+    # Rendered before the commit, which would expire every row the page reads.
+    response = render("visits/follow_up.html", block="rows", kind=which, rows=rows,
+                      campaign=campaign, hamlets=hamlets, hamlet_id=hamlet_id, days=days,
+                      kinds=list(FollowUp))
+    # Phones, reasons and notes of many people at once: one event for the page.
+    audit.record_bulk_read("follow_up.view", "follow_up", which.value,
+                           unit_id=hamlet_id or current_user.unit_id, people=len(rows),
+                           campaign=campaign.id, hamlet=hamlet_id,
+                           days=days if which is FollowUp.DEFERRALS else None)
+    db.session.commit()
+    return response
 
 
 @bp.route("/visits/pending")
