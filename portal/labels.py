@@ -201,6 +201,15 @@ PROGRESS_COLUMN = {
 }
 
 
+# The fields of other events' before and after (a visit's, a user's), for the audit trail.
+AUDIT_FIELD = {
+    "resident_id": _l("Resident"), "campaign_id": _l("Campaign"), "outcome": _l("Outcome"),
+    "standing": _l("Where they stand"), "refusal_reason": _l("Reason for refusing"),
+    "screening_category": _l("Screening result"), "deferred_until": _l("Deferred until"),
+    "reason": _l("Medical reason"), "note": _l("Note"), "role": _l("Role"),
+    "full_name": _l("Full name"), "undone": _l("Undone"),
+}
+
 # The fields of a campaign as its form names them, for the audit trail's before and after.
 CAMPAIGN_FIELD = {
     "name": _l("Name of the campaign"), "description": _l("Description"),

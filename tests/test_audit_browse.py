@@ -51,8 +51,9 @@ def test_the_district_officer_sees_a_visits_before_and_after(client, trail):
     assert "screener" in html
     # Before and after, in Vietnamese: the standing went from "to visit" to "refused".
     block = html.split("Ghi kết quả rà soát", 1)[1].split("</li>", 1)[0]
-    assert "<td>standing</td><td>Cần rà soát</td><td>Từ chối tiêm</td>" in block
-    assert "Sợ tác dụng phụ" in block and "Sợ sốt" in block
+    assert "<td>Tình trạng</td><td>Cần rà soát</td><td>Từ chối tiêm</td>" in block
+    assert "<td>Lý do từ chối</td><td>—</td><td>Sợ tác dụng phụ</td>" in block
+    assert "Sợ sốt" not in block  # the note's words stay on the visit
     # Another district's events are not shown.
     assert "someone.binhthuy" not in html
 
@@ -87,15 +88,17 @@ def test_an_admin_reads_visit_events_without_health_fields(client, trail):
     assert html.count('class="card"') == 2 and "screener" in html and "visit:" in html
     # ...but nothing of what the card refuses: no reason, medical reason, note, outcome or standing.
     for health in ("Sợ sốt", "Sợ tác dụng phụ", MEDICAL_REASON, "Hẹn gọi lại", "Từ chối tiêm",
-                   "Hoãn tiêm", "refusal_reason", "standing", "deferred_until"):
+                   "Hoãn tiêm", "Lý do từ chối", "Tình trạng", "Hoãn tiêm đến"):
         assert health not in html, health
     assert html.count("Không hiển thị thông tin sức khỏe") == 2
     # A district officer, who may open the card, reads the same events whole.
     client.post_form("/logout")
     client.login("district_officer")
     whole = _events(client.get("/audit?action=visit.create").get_data(as_text=True))
-    assert "Sợ sốt" in whole and MEDICAL_REASON in whole and "Hẹn gọi lại" in whole
+    assert "Sợ tác dụng phụ" in whole and "Hoãn tiêm" in whole
     assert "Không hiển thị thông tin sức khỏe" not in whole
+    # Free text is on the visit, never in the trail (which no erasure could reach).
+    assert "Sợ sốt" not in whole and MEDICAL_REASON not in whole and "Hẹn gọi lại" not in whole
 
 
 def test_filters_by_action_user_and_object(app, client, trail):

@@ -111,7 +111,7 @@ def changes(event: AuditEvent, viewer) -> tuple[list[tuple[str, object, object]]
     were held back from them."""
     from portal import labels
 
-    names = labels.CAMPAIGN_FIELD if event.object_type == "campaign" else {}
+    names = labels.CAMPAIGN_FIELD if event.object_type == "campaign" else labels.AUDIT_FIELD
     before, after, withheld = details_for(viewer, event.before, event.after)
     keys = list(dict.fromkeys([*before, *after]))
     return [(names.get(k, k), _shown(k, before.get(k)), _shown(k, after.get(k)))

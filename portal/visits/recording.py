@@ -50,6 +50,9 @@ def knock_of(client_uuid: str) -> list[Visit]:
 
 
 def _visit_facts(visit: Visit) -> dict:
+    """What the trail keeps of a visit: what it found, by category, not the words written (a
+    medical reason, a note). The trail can never be changed, so it holds no free text that an
+    erasure or the retention purge would have to reach: the words stay on the visit itself."""
     return {
         "resident_id": visit.resident_id,
         "campaign_id": visit.campaign_id,
@@ -59,8 +62,6 @@ def _visit_facts(visit: Visit) -> dict:
             visit.screening_category.value if visit.screening_category else None
         ),
         "deferred_until": visit.deferred_until.isoformat() if visit.deferred_until else None,
-        "reason": visit.reason,
-        "note": visit.note,
     }
 
 
