@@ -64,7 +64,7 @@ def test_huge_numbers_in_query_strings_are_ignored(client, world):
     huge = "99999999999999999999"
     assert client.get(f"/residents/{world['nam']}?saved={huge}").status_code == 200
     assert client.get(f"/follow-up/refusals?hamlet={huge}").status_code == 404
-    assert client.get(f"/follow-up/refusals?hamlet=-5").status_code == 404
+    assert client.get("/follow-up/refusals?hamlet=-5").status_code == 404
     hamlet = client.get("/walk").get_data(as_text=True).split('href="/walk/')[1].split('"')[0]
     assert client.get(f"/walk/{hamlet}?page={huge}").status_code == 200
     client.post_form("/logout")
