@@ -7,12 +7,13 @@ import uuid
 
 import flask_babel
 from flask import Flask, g, has_request_context, request, session
+from flask.logging import default_handler
 from flask_login import current_user
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from portal import config, rendering
+from portal import config, database, rendering
 from portal.ids import MAX_ID
 from portal.security import register_security_headers
 from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
@@ -25,6 +26,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(config.from_environment(app.instance_path))
     if test_config:
         app.config.from_mapping(test_config)
+    # From the database and its timeouts as finally set (a test may point at another).
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", database.engine_options(app.config))
     check_production_settings(app)
     if app.config["PROXY_COUNT"]:
         # Behind nginx, the client's address (for login throttling and the audit trail).
@@ -63,12 +66,12 @@ def select_locale() -> str:
 
 
 def set_sqlite_pragmas(dbapi_connection, connection_record):
-    """WAL for concurrent readers, enforced foreign keys, and patience on a busy file."""
+    """WAL for concurrent readers, and enforced foreign keys (patience on a busy file is the
+    busy timeout, set when connecting: portal/database.py)."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
 
 
@@ -83,9 +86,13 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     limiter.init_app(app)
+    # Flask-Limiter says when Redis is lost and it counts in memory, on a logger that has only
+    # a NullHandler: without Flask's handler, the warning would go nowhere.
+    limiter.logger.addHandler(default_handler)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", set_sqlite_pragmas)
+    database.register()
 
     from portal.auth import resume
     from portal.auth.session import configure_login

@@ -14,6 +14,10 @@ def _bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _seconds(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
 def sqlite_url(instance_path: str) -> str:
     """The embedded database a fresh clone runs on: a file under instance/."""
     return "sqlite:///" + str(Path(instance_path) / "tungnha.sqlite3")
@@ -35,7 +39,14 @@ def from_environment(instance_path: str) -> dict:
         "ENV_NAME": env,
         "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-not-secret"),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # How long the database may keep us waiting (portal/database.py), in seconds: all under
+        # gunicorn's 30, so that a request says "try again" before its worker is killed.
+        "DATABASE_CONNECT_TIMEOUT": _seconds("DATABASE_CONNECT_TIMEOUT", 5),
+        "DATABASE_POOL_TIMEOUT": _seconds("DATABASE_POOL_TIMEOUT", 5),
+        "DATABASE_STATEMENT_TIMEOUT": _seconds("DATABASE_STATEMENT_TIMEOUT", 20),
+        "DATABASE_LOCK_TIMEOUT": _seconds("DATABASE_LOCK_TIMEOUT", 5),
+        # /healthz answers within this, whatever the database and Redis do.
+        "HEALTH_CHECK_TIMEOUT": _seconds("HEALTH_CHECK_TIMEOUT", 1),
         "PASSWORD_HASH_METHOD": DEFAULT_METHOD,
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": VIETNAM.key,  # pages show times in Vietnam's hour
@@ -59,8 +70,19 @@ def from_environment(instance_path: str) -> dict:
         or str(Path(instance_path) / "list-files"),
         # An unfinished job older than this is taken for dead and may be started again.
         "JOB_TIMEOUT": int(os.environ.get("JOB_TIMEOUT_SECONDS", 30 * 60)),
-        # Login throttling counts failures here: shared by every worker on Redis.
+        # Connecting to Redis, and each command, gives up after this many seconds.
+        "REDIS_TIMEOUT": _seconds("REDIS_TIMEOUT", 1),
+        # Login throttling counts failures here: shared by every worker on Redis. With Redis
+        # out of reach, each process counts in its own memory until it answers again (logged
+        # once, by the "flask-limiter" logger), rather than refusing every login.
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+        "RATELIMIT_STORAGE_OPTIONS": {
+            "socket_connect_timeout": _seconds("REDIS_TIMEOUT", 1),
+            "socket_timeout": _seconds("REDIS_TIMEOUT", 1),
+        },
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # Redis lost between a login's check and its count: the count is lost, not the login.
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_KEY_PREFIX": "tungnha",
         "RATELIMIT_HEADERS_ENABLED": False,
         # Failed logins: see portal/auth/throttle.py for what each count does.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import os
 import re
 import subprocess
 import sys
@@ -210,6 +211,41 @@ def test_the_same_list_gives_the_same_file_in_another_process_without_workers(tm
     subprocess.run([sys.executable, "-c", script, str(out), str(tests), str(tests.parent)],
                    check=True)
     assert out.read_bytes() == render_pdf(make_document(make_rows(30), draft=False))
+
+
+def test_a_pdf_render_leaves_the_temporary_directory_as_it_found_it(tmp_path):
+    # A process of its own, as a server is, whose temporary directory is a fresh folder: its
+    # workers, and the server process that forks them, start from it too. After a list in
+    # workers, one in this process, and one that fails half-way (its progress raises),
+    # nothing of WeasyPrint's may be left there. Only multiprocessing's folder for the
+    # workers' server (pymp-*) lives as long as the process, and goes with it.
+    script = (
+        "import multiprocessing, os, sys, tempfile; sys.path[:0] = sys.argv[1:]\n"
+        "from test_list_pdf import make_document, make_rows\n"
+        "from portal.lists.pdf import render_pdf\n"
+        "def left():\n"
+        "    return sorted(n for n in os.listdir(tempfile.gettempdir()) if not n.startswith('pymp-'))\n"
+        "def stop(share):\n"
+        "    raise RuntimeError('the render stops here')\n"
+        "if __name__ == '__main__':\n"
+        "    render_pdf(make_document(make_rows(30), draft=True), pages_per_part=2)\n"
+        "    print('workers', left())\n"
+        "    render_pdf(make_document(make_rows(5), draft=True))\n"
+        "    print('alone', left())\n"
+        "    try:\n"
+        "        render_pdf(make_document(make_rows(30), draft=True), pages_per_part=2,\n"
+        "                   progress=stop)\n"
+        "    except RuntimeError:\n"
+        "        print('failed', left())\n"
+    )
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    tests = Path(__file__).resolve().parent
+    done = subprocess.run([sys.executable, "-c", script, str(tests), str(tests.parent)],
+                          check=True, capture_output=True, text=True,
+                          env={**os.environ, "TMPDIR": str(temporary)})
+    assert done.stdout.splitlines() == ["workers []", "alone []", "failed []"]
+    assert os.listdir(temporary) == []
 
 
 def test_parts_fill_the_pages_planned_for_them(rows, approved):

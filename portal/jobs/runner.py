@@ -90,21 +90,23 @@ def _dispatch(app: Flask, job_id: str) -> None:
     from redis.exceptions import RedisError
 
     try:
-        queue(url).enqueue("portal.jobs.runner.perform", job_id, job_id=job_id,
-                           job_timeout=app.config["JOB_TIMEOUT"], result_ttl=0,
-                           failure_ttl=7 * 24 * 3600)
+        queue(url, timeout=app.config["REDIS_TIMEOUT"]).enqueue(
+            "portal.jobs.runner.perform", job_id, job_id=job_id,
+            job_timeout=app.config["JOB_TIMEOUT"], result_ttl=0, failure_ttl=7 * 24 * 3600)
     except RedisError:
         app.logger.exception("job %s: could not reach the queue", job_id)
         _set(job_id, state=JobState.FAILED, stage="queue_unavailable", error="queue unavailable",
              finished_at=utcnow())
 
 
-def queue(url: str):
-    """The portal's RQ queue on the Redis at url."""
+def queue(url: str, timeout: float | None = None):
+    """The portal's RQ queue on the Redis at url, its commands given up after timeout seconds
+    (None: no end), so that a Redis out of reach fails a request fast rather than hangs it."""
     from redis import Redis
     from rq import Queue
 
-    return Queue(QUEUE_NAME, connection=Redis.from_url(url))
+    return Queue(QUEUE_NAME, connection=Redis.from_url(
+        url, socket_connect_timeout=timeout, socket_timeout=timeout))
 
 
 def _perform_in_thread(app: Flask, job_id: str) -> None:

@@ -66,7 +66,7 @@ def advances(bold: bool) -> dict[str, float]:
 def font_faces_css() -> str:
     """The @font-face rules of the list's fonts, the fonts themselves in data: URLs.
 
-    Made once in the process that plans the list and handed to the workers with each part:
+    Made once in the process that plans the list and handed to each worker as it starts:
     a worker would have to merge the fonts again (a tenth of a second) for every list. The
     URLs are quoted: CSS reads a quoted one at once, an unquoted one letter by letter.
     """

@@ -6,7 +6,6 @@ HTML, each is laid out by WeasyPrint in a worker process, and pypdf merges them 
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import functools
 import gc
@@ -14,6 +13,7 @@ import io
 import itertools
 import multiprocessing
 import os
+import tempfile
 import unicodedata
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -75,12 +75,13 @@ def _merged(document: ListDocument, parts: list[Part], pages: list[int],
     writer = PdfWriter()
     counts = []
     # Each part is merged as soon as it is rendered, while the workers render the next.
-    for pdf in _render_all(htmls):
-        reader = PdfReader(io.BytesIO(pdf))
-        counts.append(len(reader.pages))
-        writer.append(reader)
-        if progress is not None:
-            progress(len(counts) / len(htmls))
+    with contextlib.closing(_render_all(htmls)) as rendered:
+        for pdf in rendered:
+            reader = PdfReader(io.BytesIO(pdf))
+            counts.append(len(reader.pages))
+            writer.append(reader)
+            if progress is not None:
+                progress(len(counts) / len(htmls))
     return writer, counts
 
 
@@ -148,9 +149,16 @@ td, th { display: table-cell }
 """
 
 
-@functools.cache
-def _weasyprint(fonts_css: str):
-    """This process's HTML class, font configuration and @font-face sheet, made once."""
+def _typesetter(fonts_css: str, folder: str) -> Callable[[str], bytes]:
+    """A function laying out one HTML document as a PDF with the fonts of fonts_css embedded,
+    the font files WeasyPrint writes for them kept in a new folder inside folder.
+
+    WeasyPrint writes them to a folder of its own in the system's temporary directory, and
+    removes it only when its font configuration is garbage-collected, which never happens in a
+    worker process (it ends with os._exit) nor in a job's process that RQ forks: some 200 KB
+    left behind by every process of every list. Inside the render's own folder
+    (_render_all), they go when the render ends, however it ends.
+    """
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
@@ -161,12 +169,20 @@ def _weasyprint(fonts_css: str):
             return [user_agent]
 
     font_config = FontConfiguration()
-    return ListHTML, font_config, CSS(string=fonts_css, font_config=font_config)
+    # WeasyPrint 70 makes its folder (mkdtemp) only while this is None; a test checks that a
+    # render leaves nothing in the temporary directory, should a later version differ.
+    font_config._folder = Path(tempfile.mkdtemp(prefix="fonts-", dir=folder))
+    fonts = CSS(string=fonts_css, font_config=font_config)
 
+    def typeset(html: str) -> bytes:
+        with _collector_paused():
+            # Whole fonts rather than subsets: every part then embeds the same font files,
+            # which pypdf keeps once when merging.
+            return ListHTML(string=html, base_url=str(FONT_DIR)).write_pdf(
+                stylesheets=[fonts], font_config=font_config, full_fonts=True,
+            )
 
-# The font configuration removes its folder when it goes: let it go while the interpreter can
-# still do so, not during shutdown, when the modules it needs are already torn down.
-atexit.register(_weasyprint.cache_clear)
+    return typeset
 
 
 @contextlib.contextmanager
@@ -187,28 +203,24 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def render_html(html: str, fonts_css: str) -> bytes:
-    """One WeasyPrint document, in this process, with the fonts of fonts_css embedded."""
-    list_html, font_config, fonts = _weasyprint(fonts_css)
-    with _collector_paused():
-        # Whole fonts rather than subsets: every part then embeds the same font files,
-        # which pypdf keeps once when merging.
-        return list_html(string=html, base_url=str(FONT_DIR)).write_pdf(
-            stylesheets=[fonts], font_config=font_config, full_fonts=True,
-        )
-
-
 def _render_all(htmls: list[str]) -> Iterator[bytes]:
     """Render the documents in order, in as many processes as there are CPUs to use (two at
-    most), yielding each as soon as it and those before it are done."""
+    most), yielding each as soon as it and those before it are done.
+
+    Whatever WeasyPrint writes to disk goes to a temporary folder of this render's, removed
+    once the workers have stopped, even when the render fails (close this generator, as
+    _merged does, for that to happen at once).
+    """
     fonts_css = font_faces_css()
     workers = min(len(htmls), _worker_count())
-    if workers <= 1:
-        yield from (render_html(html, fonts_css) for html in htmls)
-        return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_process_context(),
-                             initializer=gc.disable) as pool:
-        yield from pool.map(functools.partial(_render_part, fonts_css=fonts_css), htmls)
+    with tempfile.TemporaryDirectory(prefix="tungnha-pdf-") as folder:
+        if workers <= 1:
+            typeset = _typesetter(fonts_css, folder)
+            yield from (typeset(html) for html in htmls)
+            return
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_process_context(),
+                                 initializer=_start_worker, initargs=(fonts_css, folder)) as pool:
+            yield from pool.map(_render_part, htmls)
 
 
 # A part leaves in reference cycles some 4,500 objects a page (1 MB), which the garbage
@@ -217,10 +229,21 @@ def _render_all(htmls: list[str]) -> Iterator[bytes]:
 # 450 MB, more than a worker's half of the 10,000 residents of a large ward.
 WORKER_GARBAGE = 2_000_000
 
+# In a worker process: its typesetter, made once by _start_worker for all the parts it renders.
+_worker_typeset: Callable[[str], bytes] | None = None
 
-def _render_part(html: str, fonts_css: str) -> bytes:
-    """render_html in a worker process, whose garbage collector is off (see WORKER_GARBAGE)."""
-    pdf = render_html(html, fonts_css)
+
+def _start_worker(fonts_css: str, folder: str) -> None:
+    """Set up a worker process: its garbage collector off (see WORKER_GARBAGE), its
+    typesetter made with the list's fonts, their files in the render's folder."""
+    global _worker_typeset
+    gc.disable()
+    _worker_typeset = _typesetter(fonts_css, folder)
+
+
+def _render_part(html: str) -> bytes:
+    """One part, laid out in a worker process."""
+    pdf = _worker_typeset(html)
     if gc.get_count()[0] > WORKER_GARBAGE:
         gc.collect()
     return pdf
