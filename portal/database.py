@@ -10,11 +10,12 @@ in a request, each statement and each wait for a lock. When one fires, the reque
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Mapping
 
 from flask import current_app, has_request_context
 from sqlalchemy import event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 
 
 def backend(url: str) -> str:
@@ -68,7 +69,7 @@ def limit_request_statements(session, transaction, connection) -> None:
     Both under gunicorn's 30 s, so that the user is told (a 503) before the worker is killed.
     SET LOCAL (set_config(..., true)) ends with the transaction: the connection goes back to
     the pool without them, and a job's or a command's transactions, outside any request, are
-    not limited. SQLite has no statement timeout; its busy timeout is set when connecting.
+    not limited. SQLite has no statement timeout: limit_sqlite_statement does it there.
     """
     if not has_request_context() or connection.dialect.name != "postgresql":
         return
@@ -81,13 +82,46 @@ def limit_request_statements(session, transaction, connection) -> None:
     )
 
 
+# How often (in SQLite's virtual machine instructions) a running statement asks the clock.
+_SQLITE_CHECK_EVERY = 20_000
+
+
+def limit_sqlite_statement(connection, cursor, statement, parameters, context, executemany):
+    """In a request on SQLite, a statement gives up after DATABASE_STATEMENT_TIMEOUT, as
+    PostgreSQL's statement_timeout does: SQLite's progress handler interrupts it (an
+    OperationalError, "interrupted", answered as a 503). Taken off again after the statement
+    (release_sqlite_statement), so that jobs and commands on the same connection run freely."""
+    if connection.dialect.name != "sqlite" or not has_request_context():
+        return
+    deadline = time.monotonic() + current_app.config["DATABASE_STATEMENT_TIMEOUT"]
+    connection.connection.driver_connection.set_progress_handler(
+        lambda: time.monotonic() > deadline, _SQLITE_CHECK_EVERY)
+
+
+def release_sqlite_statement(connection, cursor, statement, parameters, context, executemany):
+    if connection.dialect.name == "sqlite":
+        connection.connection.driver_connection.set_progress_handler(None, 0)
+
+
 def register() -> None:
-    """Limit the statements of every request's transactions (one listener for every app: they
-    share the session class)."""
+    """Limit the statements of every request (one listener for every app: they share the
+    session class and the engine class)."""
     from portal.extensions import db
 
-    if not event.contains(db.session, "after_begin", limit_request_statements):
-        event.listen(db.session, "after_begin", limit_request_statements)
+    listeners = ((db.session, "after_begin", limit_request_statements),
+                 (Engine, "before_cursor_execute", limit_sqlite_statement),
+                 (Engine, "after_cursor_execute", release_sqlite_statement),
+                 (Engine, "handle_error", _release_after_error))
+    for target, name, listener in listeners:
+        if not event.contains(target, name, listener):
+            event.listen(target, name, listener)
+
+
+def _release_after_error(context) -> None:
+    """A statement that failed (interrupted, say) takes its limit off its connection too."""
+    connection = context.connection
+    if connection is not None and connection.dialect.name == "sqlite" and not connection.closed:
+        connection.connection.driver_connection.set_progress_handler(None, 0)
 
 
 def _ms(seconds: float) -> int:
