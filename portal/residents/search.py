@@ -11,6 +11,7 @@ from functools import lru_cache
 from sqlalchemy import delete, func, literal, or_, select
 
 from portal.extensions import db
+from portal.residents.identity import identity_digits
 from portal.residents.models import Household, Resident, ResidentSearchTerm
 from portal.scope import communes_in_scope, hamlets_in_scope
 from portal.text import fold
@@ -74,8 +75,8 @@ def search_residents(user, query: str, limit: int = MAX_RESULTS) -> list[Residen
     hamlet_ids = list(db.session.scalars(hamlets_in_scope(user)))
     if not hamlet_ids:
         return []
-    compact = "".join(ch for ch in text if ch not in " .-")
-    if compact.lstrip("+").isdigit():
+    compact = identity_digits(text)  # "０９１２ ３４５" is typed on some keyboards too
+    if compact.lstrip("+").isascii() and compact.lstrip("+").isdigit():
         return _search_numbers(compact, hamlet_ids, limit)
     words = fold(text).split()[:MAX_WORDS]
     if not words:
