@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from portal.ids import is_id
 from portal.labels import REFUSAL_REASON, SCREENING_CATEGORY, VACCINES
 from portal.visits.models import Outcome, RefusalReason, ScreeningCategory
-from portal.visits.outcomes import DETAIL_FIELDS, OUTCOME_DETAILS
+from portal.visits.outcomes import DETAIL_FIELDS, OUTCOME_DETAILS, deferral_end_problem
 from portal.visits.recording import VisitInput
 
 
@@ -129,8 +129,9 @@ class VisitForm(FlaskForm):
         until = values["deferred_until"]
         deferring = any("deferred_until" in OUTCOME_DETAILS[o].kept(present)
                         for o in chosen_outcomes)
-        if deferring and until is not None and until <= self.today:
-            needed.append((self.deferred_until, _l("The end of a deferral must be in the future.")))
+        problem = deferral_end_problem(until, self.today) if deferring and until else None
+        if problem:
+            needed.append((self.deferred_until, problem))
         for field, message in needed:
             field.errors = [*field.errors, message]
         return valid and not needed and not self.campaign_errors
