@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
+from portal.text import has_control_characters
+
 # Everything comes from the portal itself: no inline script or style (htmx is configured by a
 # <meta> tag and told not to inject its indicator styles), no frames, no plugins.
 CONTENT_SECURITY_POLICY = "; ".join((
@@ -49,8 +51,9 @@ def register_security_headers(app: Flask) -> None:
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only a path on this site; anything with a scheme or host could send the user away."""
-    if not target:
+    """Only a path on this site; anything with a scheme or host could send the user away, and
+    a control character (a NUL, a line break) has no place in a path nor in a Location header."""
+    if not target or has_control_characters(target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):

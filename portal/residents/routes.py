@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from portal.access import Action, requires
 from portal.extensions import db
 from portal.rendering import render
-from portal.residents.forms import ResidentForm
+from portal.residents.forms import ResidentForm, SearchForm
 from portal.residents.guardians import Guardian, guardian_of_minor
 from portal.residents.models import Sex
 from portal.residents.registry import (
@@ -33,10 +33,13 @@ def minor_guardian(resident, on=None) -> Guardian | None:
 @bp.route("/residents/search")
 @requires(Action.SEARCH_RESIDENTS)
 def search():
-    """Results as one types: the page, or for HTMX just the results."""
-    query = request.args.get("q", "")[:80]
-    results = search_residents(current_user, query) if len(query.strip()) >= 2 else []
-    return render("residents/search.html", block="results", query=query, results=results)
+    """Results as one types: the page, or for HTMX just the results (or why there are none)."""
+    form = SearchForm(request.args)
+    query = form.q.data or ""
+    valid = form.validate()
+    results = search_residents(current_user, query) if valid and len(query.strip()) >= 2 else []
+    return render("residents/search.html", block="results", query=query, results=results,
+                  form=form)
 
 
 @bp.route("/hamlets/<int:hamlet_id>/residents/new", methods=["GET", "POST"])
