@@ -11,10 +11,9 @@ from flask.logging import default_handler
 from flask_login import current_user
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import IntegerConverter
 
 from portal import config, database, rendering
-from portal.ids import MAX_ID
+from portal.ids import IdConverter
 from portal.security import register_security_headers
 from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 
@@ -183,15 +182,6 @@ def register_templating(app: Flask) -> None:
     def format_dmy(value) -> str:
         """Dates as Vietnamese officials write them: dd/mm/yyyy."""
         return value.strftime("%d/%m/%Y") if value else ""
-
-
-class IdConverter(IntegerConverter):
-    """Ids in URLs: positive and within a database integer, else no route matches (404)."""
-
-    def __init__(self, map, **kwargs):
-        kwargs.setdefault("min", 1)
-        kwargs.setdefault("max", MAX_ID)
-        super().__init__(map, **kwargs)
 
 
 def register_blueprints(app: Flask) -> None:

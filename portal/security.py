@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, request
 
+
 # Everything comes from the portal itself: no inline script or style (htmx is configured by a
 # <meta> tag and told not to inject its indicator styles), no frames, no plugins.
 CONTENT_SECURITY_POLICY = "; ".join((

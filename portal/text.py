@@ -1,4 +1,5 @@
-"""Vietnamese text folding for accent-insensitive search and duplicate checks."""
+"""Text as people type it: folding for accent-insensitive search and duplicate checks, and the
+control characters no one types."""
 
 import re
 import unicodedata
@@ -6,6 +7,26 @@ import unicodedata
 # NFD splits every Vietnamese letter but đ/Đ, which is a letter of its own.
 _EXTRA = str.maketrans({"đ": "d", "Đ": "d"})
 _SPACES = re.compile(r"\s+")
+
+# C0 and C1 control characters and DEL. No one types them: they come from a hostile client or a
+# broken file, and a PostgreSQL text column refuses NUL outright (the request would fail with a
+# 500). A multi-line note keeps tab and the line breaks a browser sends (CR LF).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def has_control_characters(text: str | None, *, multiline: bool = False) -> bool:
+    """Whether text holds a control character: any of them on one line; in multi-line text,
+    any but tab, line feed and carriage return. NUL is always one."""
+    if not text:
+        return False
+    return (_CONTROL_IN_LINES if multiline else _CONTROL).search(text) is not None
+
+
+def replace_control_characters(text: str, replacement: str = "\ufffd") -> str:
+    """The text with each control character but tab and line breaks made `replacement` (�):
+    for a file that must show what was there but cannot hold it (an XLSX cell cannot)."""
+    return _CONTROL_IN_LINES.sub(replacement, text)
 
 
 def fold(text: str | None) -> str:

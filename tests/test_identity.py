@@ -102,3 +102,69 @@ def test_an_even_4th_digit_is_a_man(number):
 @pytest.mark.parametrize("number", [None, "", "123456789", "09216000123", "09216000123A"])
 def test_a_cmnd_or_no_cccd_does_not_tell_the_sex(number):
     assert female_from_id_number(number) is None
+
+
+@pytest.mark.parametrize("typed", [
+    "１２３４５６７８９",  # fullwidth, from a Chinese or Japanese keyboard
+    "١٢٣٤٥٦٧٨٩",  # Arabic-Indic
+    "۱۲۳۴۵۶۷۸۹",  # Extended Arabic-Indic (Persian)
+    "１２３ ４５６．７８９",  # fullwidth, with spaces and a fullwidth dot
+])
+def test_a_fullwidth_id_number_is_the_same_number_as_its_ascii_digits(typed):
+    assert clean_id_number(typed) == "123456789"
+    assert clean_id_number("０９２０６０００１２３４", 1960, False) == "092060001234"
+
+
+@pytest.mark.parametrize("typed", ["０９１２ ３４５ ６７８", "＋８４ ９１２ ３４５ ６７８",
+                                   "٠٩١٢٣٤٥٦٧٨", "84912345678", "0912-345-678"])
+def test_a_phone_typed_in_other_digits_or_with_84_is_stored_as_its_national_ascii_digits(typed):
+    assert clean_phone(typed) == "0912345678"
+
+
+@pytest.mark.parametrize("typed", ["12345678９A", "０９２０６０００１２３Ａ", "١٢٣x٤٥٦٧٨٩"])
+def test_what_is_not_a_digit_once_normalised_is_still_refused(app, typed):
+    with app.test_request_context():
+        with pytest.raises(InvalidValue, match="chỉ gồm chữ số"):
+            clean_id_number(typed)
+
+
+def test_a_fullwidth_id_number_is_the_same_person_as_its_ascii_digits(app, client, world):
+    from sqlalchemy import func, select
+
+    from portal.extensions import db
+    from portal.residents.models import Resident
+
+    from helpers import field_error, unit
+
+    client.login("screener")
+    with app.app_context():
+        hamlet = unit("31117-01").id
+    form = {"full_name": "Nguyễn Văn Đức", "sex": "male", "birth_date": "1960-03-02",
+            "household_id": "", "new_household_address": "Số 1, đường Trần Phú",
+            "confirm_duplicate": "y"}
+    # Đức's CCCD, 092060001234, typed on a fullwidth keyboard: the same number, so refused.
+    taken = client.post_form(f"/hamlets/{hamlet}/residents/new",
+                             {**form, "id_number": "０９２０６０００１２３４"})
+    assert taken.status_code == 422
+    assert "đã có trong danh sách" in field_error(taken.get_data(as_text=True), "id_number")
+    # Someone new, typed in Arabic-Indic digits and a fullwidth phone: stored in ASCII digits.
+    added = client.post_form(f"/hamlets/{hamlet}/residents/new", {
+        **form, "full_name": "Lê Văn Tám", "birth_date": "1990-01-01",
+        "id_number": "٠٩٢٠٩٠٠٠٥٥٥٥", "phone": "０９０１ ２３４ ５６７"})
+    assert added.status_code == 302, added.get_data(as_text=True)
+    with app.app_context():
+        tam = db.session.scalars(select(Resident).where(Resident.full_name == "Lê Văn Tám")).one()
+        assert (tam.id_number, tam.phone) == ("092090005555", "0901234567")
+        assert db.session.scalar(select(func.count()).select_from(Resident).where(
+            Resident.id_number.like("%092060001234%"))) == 1
+
+
+def test_a_search_typed_in_fullwidth_digits_finds_the_number(app, world):
+    from portal.auth.models import Role, User
+    from portal.extensions import db
+    from portal.residents.search import search_residents
+
+    with app.app_context():
+        screener = db.session.query(User).filter_by(role=Role.SCREENER).one()
+        for typed in ("０９２０６００", "٠٩١٢٣٤٥٦٧٨"):
+            assert [r.full_name for r in search_residents(screener, typed)] == ["Nguyễn Văn Đức"]

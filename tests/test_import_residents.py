@@ -327,3 +327,37 @@ def test_a_childrens_register_brings_each_childs_parent_or_guardian(app, client,
     [(line, *_, reason)] = list(report.iter_rows(values_only=True))[1:]
     assert line == 3 and reason.startswith("Số điện thoại người giám hộ: ")
     assert "số di động Việt Nam" in reason
+
+
+# Rows of people already imported once: enough words that one broken cell does not make the
+# whole file look garbled (legacy.looks_garbled), so that the row itself must be refused.
+UNCHANGED = [["", "Huỳnh Ngọc Ẩn", "1950", "Nam", "", "", "Số 9, đường Trần Phú", "KV1",
+              "HGĐ-0009"]] * 12
+
+
+def test_a_cell_with_a_nul_byte_is_a_refused_row_with_its_reason(app, client, world):
+    rows = [["1", "Phạm Thị\x00Hường", "12/03/1985", "Nữ", "", "", "Số 9, đường Trần Phú",
+             "Khu vực 1", "HGĐ-0009"], *UNCHANGED]
+    client.login("commune_lead")
+    import_id = _import(app, client, "nhan-khau.csv", _csv(rows))
+    with app.app_context():
+        done = db.session.get(Import, import_id)
+        assert (done.state, done.created, done.rejected) == (ImportState.DONE, 1, 1)
+    assert "Phạm Thị Hường" not in _residents(app)
+    report = load_workbook(io.BytesIO(client.get(f"/imports/{import_id}/report").data)).active
+    refused = list(report.iter_rows(values_only=True))[1]
+    assert refused[2] == "Phạm Thị\ufffdHường"  # shown where it was, which XLSX cannot hold
+    assert refused[-1] == ("Cột “Họ và tên” chứa ký tự điều khiển không nhìn thấy được "
+                           "(như NUL).")
+
+
+def test_an_id_number_in_fullwidth_digits_is_the_resident_with_those_digits(app, client, world):
+    rows = [["1", "Nguyễn Văn Đức", "02/03/1960", "Nam", "０９２ ０６０ ００１ ２３４",
+             "０９８７ ６５４ ３２１", "Số 1, đường Trần Phú", "Khu vực 1", "HGĐ-0001"]]
+    client.login("commune_lead")
+    import_id = _import(app, client, "nhan-khau.csv", _csv(rows))
+    with app.app_context():
+        done = db.session.get(Import, import_id)
+        assert (done.created, done.updated, done.rejected) == (0, 1, 0)
+        duc = db.session.get(Resident, world["duc"])
+        assert (duc.id_number, duc.phone) == ("092060001234", "0987654321")

@@ -13,9 +13,9 @@ from portal.auth.models import Role, User
 from portal.campaigns.models import Campaign
 from portal.extensions import db
 from portal.residents.models import Dose, DoseKind, RecordSource, Resident, ResidentStatus
-from portal.timeutil import utcnow
+from portal.timeutil import months_after, utcnow
 from portal.visits.models import Outcome, RefusalReason, ScreeningCategory, Visit
-from portal.visits.outcomes import Standing, effect_of, standing
+from portal.visits.outcomes import Standing, deferral_end_problem, effect_of, standing
 from portal.visits.recording import UndoRefused, VisitInput, record_visit, undo_knock
 from portal.visits.standings import standing_of
 
@@ -185,3 +185,27 @@ def test_every_visit_is_audited_with_the_standing_before_and_after(app, world):
     assert event.after["refusal_reason"] == "family"
     # The words stay on the visit: the trail, which can never be changed, holds no free text.
     assert "Gia đình không đồng ý" not in str(event.after) and "note" not in event.after
+
+
+@pytest.mark.parametrize("until, refused", [
+    (date(9999, 12, 31), "tối đa 12 tháng"),
+    (date(2023, 7, 16), "tối đa 12 tháng"),  # a year and a day
+    (TODAY, "tương lai"),
+    (date(2022, 7, 16), None),
+    (date(2023, 7, 15), None),  # twelve months to the day: the longest deferral
+])
+def test_a_deferral_until_9999_is_refused(app, until, refused):
+    with app.test_request_context():
+        problem = deferral_end_problem(until, TODAY)
+    if refused is None:
+        assert problem is None
+    else:
+        assert refused in problem
+        assert "15/07/2023" in problem or refused == "tương lai"
+
+
+def test_the_longest_deferral_counts_calendar_months():
+    assert months_after(date(2022, 1, 31), 1) == date(2022, 2, 28)
+    assert months_after(date(2024, 2, 29), 12) == date(2025, 2, 28)
+    assert months_after(date(2022, 7, 15), 12) == date(2023, 7, 15)
+    assert months_after(date(2022, 11, 30), 3) == date(2023, 2, 28)

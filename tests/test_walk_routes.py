@@ -127,6 +127,24 @@ def test_a_deferral_needs_a_future_end_date(app, client, world):
     assert _visits(app) == 0
 
 
+def test_a_deferral_until_9999_is_refused_beside_its_field_and_nothing_is_saved(
+        app, client, world):
+    client.login("screener")
+    page = client.get(f"/residents/{world['duc']}").get_data(as_text=True)
+    response = client.post_form(
+        f"/residents/{world['duc']}/visits",
+        {"outcome": "contraindicated", "client_uuid": uuid_for(page, "contraindicated"),
+         "screening_category": "deferral", "deferred_until": "9999-12-31",
+         "reason": "Mắc COVID-19 tháng trước"},
+        headers=HX,
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    field = html.split('id="contraindicated-deferred_until"')[1].split("</div>")[0]
+    assert "Hoãn tiêm tối đa 12 tháng" in field
+    assert _visits(app) == 0
+
+
 def test_without_htmx_saving_redirects_back_to_the_card(app, client, world):
     client.login("screener")
     page = client.get(f"/residents/{world['hoa']}").get_data(as_text=True)

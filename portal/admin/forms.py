@@ -3,14 +3,40 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
+
+from portal.forms import Form
 
 PASSWORD_ATTRIBUTES = {"autocomplete": "new-password"}
 
 
-class AccountForm(FlaskForm):
+def _first(length: int):
+    """A filter keeping the first `length` characters of what was typed."""
+    def first(value):
+        return value[:length] if isinstance(value, str) else value
+    return first
+
+
+class UserFilterForm(Form):
+    """The account list's filters, read from the query string: name, role, unit code. A field
+    the form refuses (control characters) lists no account."""
+
+    class Meta:
+        csrf = False  # a GET form: it changes nothing
+
+    q = StringField(_l("Name"), filters=[_first(80)])
+    role = StringField(_l("Role"), filters=[_first(32)])
+    unit = StringField(_l("Unit code"), filters=[_first(32)])
+
+    @property
+    def filters(self) -> dict:
+        """The filters as accounts_in_scope takes them."""
+        return {"role": self.role.data or "", "unit_code": self.unit.data or "",
+                "text": self.q.data or ""}
+
+
+class AccountForm(Form):
     """Name, role, unit and hamlets: what both creating and editing an account change.
 
     Role and hamlet choices are not checked by WTForms: the rules of portal.admin.users decide,
@@ -36,7 +62,7 @@ class NewAccountForm(AccountForm):
         DataRequired(message=_l("Enter a password."))], render_kw=PASSWORD_ATTRIBUTES)
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(Form):
     """A new password, typed twice."""
 
     password = PasswordField(_l("New password"), validators=[

@@ -9,14 +9,15 @@ from wtforms.fields.choices import SelectChoice
 
 from portal import labels
 from portal.access import Action, requires
-from portal.admin.forms import AccountForm, NewAccountForm, PasswordResetForm
+from portal.admin.forms import AccountForm, NewAccountForm, PasswordResetForm, UserFilterForm
 from portal.admin.users import (
-    AccountDetails, UserRejected, accounts_in_scope, create_account, deactivate_account,
+    AccountDetails, AccountList, UserRejected, accounts_in_scope, create_account, deactivate_account,
     hamlets_of, reactivate_account, reset_password, roles_assignable, unit_by_code,
     update_account,
 )
 from portal.auth.models import Role, User
 from portal.extensions import db
+from portal.forms import query_text
 from portal.rejections import show_beside_fields
 from portal.rendering import go_to, render
 from portal.scope import get_in_scope_or_404
@@ -28,13 +29,10 @@ bp = Blueprint("admin", __name__)
 @requires(Action.MANAGE_USERS)
 def users():
     """The accounts within scope, filtered by role, unit and name; HTMX asks for the rows only."""
-    filters = {
-        "role": request.args.get("role", "")[:32],
-        "unit_code": request.args.get("unit", "")[:32],
-        "text": request.args.get("q", "")[:80],
-    }
-    found = accounts_in_scope(current_user, **filters)
-    return render("admin/users.html", block="rows", found=found, filters=filters,
+    form = UserFilterForm(request.args)
+    filters = form.filters
+    found = accounts_in_scope(current_user, **filters) if form.validate() else AccountList([], 0)
+    return render("admin/users.html", block="rows", found=found, filters=filters, form=form,
                   roles=roles_assignable(current_user))
 
 
@@ -44,7 +42,7 @@ def new_user():
     """Create an account; a commune lead's form starts on their own commune."""
     form = NewAccountForm()
     if request.method == "GET":
-        form.unit_code.data = request.args.get("unit_code") or _default_unit_code()
+        form.unit_code.data = query_text("unit_code") or _default_unit_code()
         _fill_choices(form)
         # Typing a unit code asks for that commune's hamlets only.
         block = "hamlets" if request.args.get("unit_code") is not None else "form"

@@ -14,6 +14,7 @@ from flask_login import current_user
 from sqlalchemy import func
 
 from portal.access import Action, requires
+from portal.audit.forms import AuditFilterForm
 from portal.audit.log import record
 from portal.audit.models import AuditEvent
 from portal.audit.redaction import details_for
@@ -28,23 +29,6 @@ from portal.timeutil import day_range
 bp = Blueprint("audit", __name__)
 
 PAGE_SIZE = 50
-
-
-def _day(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
-def _filters() -> dict:
-    return {
-        "action": request.args.get("action", "") if request.args.get("action") in AUDIT_ACTION else "",
-        "username": request.args.get("username", "").strip()[:64],
-        "object": request.args.get("object", "").strip()[:80],
-        "since": _day("since"),
-        "until": _day("until"),
-    }
 
 
 def events_for(user, filters: dict, before_id: int | None, limit: int = PAGE_SIZE) -> list[AuditEvent]:
@@ -121,10 +105,13 @@ def changes(event: AuditEvent, viewer) -> tuple[list[tuple[str, object, object]]
 @bp.route("/audit")
 @requires(Action.VIEW_AUDIT)
 def trail():
-    """The trail, newest first, 50 at a time; filters by action, user, object and days."""
-    filters = _filters()
+    """The trail, newest first, 50 at a time; filters by action, user, object and days. A
+    filter the form refuses shows no event, and the reason."""
+    form = AuditFilterForm(request.args)
+    valid = form.validate()
+    filters = form.filters
     before_id = id_from(request.args.get("before"))
-    events = events_for(current_user, filters, before_id)
+    events = events_for(current_user, filters, before_id) if valid else []
     # Reading the trail may show health details (visit outcomes): that look is recorded too.
     # To a reader who may not see them, events come without them (portal/audit/redaction.py).
     record("audit.view", "audit", None, unit_id=current_user.unit_id,
@@ -132,6 +119,6 @@ def trail():
     db.session.commit()
     # HTMX asks for the next page of events, or for the results of new filters.
     return render("audit/trail.html", block="events" if before_id else "results",
-                  events=events, filters=filters,
+                  events=events, filters=filters, form=form,
                   changes=functools.partial(changes, viewer=current_user),
                   actions=AUDIT_ACTION, more=len(events) == PAGE_SIZE)

@@ -1,12 +1,13 @@
 """The login form."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from portal.forms import Form
 
-class LoginForm(FlaskForm):
+
+class LoginForm(Form):
     """User name and password; `next` carries the page the user was sent away from."""
 
     username = StringField(

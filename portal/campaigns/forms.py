@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField,
     TextAreaField,
@@ -13,12 +12,12 @@ from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.campaigns.manage import CampaignDetails
+from portal.forms import NOT_A_DATE, Form
 from portal.labels import DOSE
 from portal.residents.models import Sex
 from portal.units.models import AdministrativeUnit, UnitLevel
 
 NOT_A_NUMBER = _l("Enter a whole number.")
-NOT_A_DATE = _l("Enter a date.")
 DOSES = [SelectChoice(kind.value, label) for kind, label in DOSE.items()]
 
 
@@ -31,7 +30,7 @@ def _day(label):
     return DateField(label, validators=[Optional()], invalid_value_message=NOT_A_DATE)
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(Form):
     """Name, unit, target, doses and dates. The form only reads what was typed; the rules, and
     their messages, are portal.campaigns.manage's, shared with the command line."""
 

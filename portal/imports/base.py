@@ -23,7 +23,7 @@ from portal.residents.identity import (
     female_from_id_number,
 )
 from portal.residents.models import Sex
-from portal.text import fold, normalise_name
+from portal.text import fold, has_control_characters, normalise_name
 from portal.units.models import AdministrativeUnit, UnitLevel
 
 # Rows a statement writes at once.
@@ -69,7 +69,8 @@ def checked_rows(table: Table, check: Callable[[SourceRow], tuple[object, list[s
     refused in `result` with their reasons. The checks are the first half of the progress."""
     good = []
     for position, row in enumerate(table.rows):
-        item, reasons = check(row)
+        reasons = control_characters(table.headers, row.cells)
+        item, reasons = (None, reasons) if reasons else check(row)
         if reasons:
             result.refused.append(Refused(row.line, row.cells, reasons))
         else:
@@ -80,6 +81,15 @@ def checked_rows(table: Table, check: Callable[[SourceRow], tuple[object, list[s
 
 
 # --- a row's cells -----------------------------------------------------------------------
+
+
+def control_characters(headers: list[str], cells: list[Cell]) -> list[str]:
+    """A reason for each cell holding a control character (a NUL...), which no field takes:
+    the row is refused with them, before any check reads it."""
+    return [_("The column “%(column)s” holds invisible control characters (such as NUL).",
+              column=headers[index] if index < len(headers) else index + 1)
+            for index, value in enumerate(cells)
+            if isinstance(value, str) and has_control_characters(value, multiline=True)]
 
 
 def cell(cells: list[Cell], mapping: dict[str, int], name: str) -> Cell:

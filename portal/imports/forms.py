@@ -5,19 +5,19 @@ from __future__ import annotations
 from collections import Counter
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import Field, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
+from portal.forms import Form
 from portal.imports.models import Import, ImportKind
 from portal.imports.service import FIELDS, REQUIRED
 from portal.labels import IMPORT_FIELD, IMPORT_KIND
 from portal.units.models import AdministrativeUnit
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     """What the file holds, the commune it is about, and the file."""
 
     # Choices are checked by the validators below, with the screen's own words.
@@ -55,10 +55,11 @@ class UploadForm(FlaskForm):
 
 def _column(value) -> int | None:
     """A select's value as a column index; "" (not in the file), or anything else, is none."""
-    return int(value) if str(value).isdigit() else None
+    text = str(value)
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
-class MappingForm(FlaskForm):
+class MappingForm(Form):
     """Which column of the file holds each field of its kind; made by mapping_form."""
 
     def __init__(self, *args, width: int, required: tuple[str, ...], **kwargs):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from flask import Blueprint, abort, url_for
 from flask_login import current_user, login_required
 
@@ -25,7 +27,7 @@ SUBJECTS = {
 
 def job_in_scope_or_404(job_id: str, user) -> Job:
     """A job whose subject lies within the user's scope (a job on nothing: by its own scope)."""
-    job = db.session.get(Job, job_id) if len(job_id) == 36 else None
+    job = db.session.get(Job, job_id)
     if job is None:
         abort(404)
     if job.subject_type in SUBJECTS:
@@ -35,15 +37,16 @@ def job_in_scope_or_404(job_id: str, user) -> Job:
     return job
 
 
-@bp.route("/jobs/<job_id>")
+# Job ids are UUIDs (jobs.runner.start): anything else in the URL, a NUL byte say, is no route.
+@bp.route("/jobs/<uuid:job_id>")
 @login_required
-def progress(job_id: str):
+def progress(job_id: uuid.UUID):
     """The progress bar of a job in scope, or what it produced once it has ended.
 
     Whoever may see what the job works on may watch it (the view of that subject checks the
     permission to act on it); the page polls this every second while the job runs.
     """
-    job = job_in_scope_or_404(job_id, current_user)
+    job = job_in_scope_or_404(str(job_id), current_user)
     subject = SUBJECTS.get(job.subject_type)
     result_url = url_for(subject[1], **{subject[2]: job.subject_id}) if subject else None
     return render("jobs/progress.html", block="job", job=job, stale=is_stale(job),

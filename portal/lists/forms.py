@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
+from portal.forms import Form, day_filter
 from portal.ids import id_from
 from portal.labels import LIST_STATE
 from portal.lists.browse import ListFilters
@@ -33,10 +33,11 @@ def _id(value) -> int | None:
 ALL = SelectChoice("", _l("All"))
 
 
-class ListFilterForm(FlaskForm):
-    """The index's filters, read from the query string. A value that means nothing (not a
-    state, not an id, not a date) filters nothing rather than being refused; an id outside the
-    choices still filters, and finds nothing."""
+class ListFilterForm(Form):
+    """The index's filters, read from the query string. A choice that means nothing (not a
+    state, not an id) filters nothing rather than being refused; an id outside the choices
+    still filters, and finds nothing. A day that is not one, or lies outside the days a filter
+    may name (portal.forms.day_filter), is refused beside the field, and nothing is listed."""
 
     class Meta:
         csrf = False  # a GET form: it changes nothing
@@ -46,8 +47,8 @@ class ListFilterForm(FlaskForm):
                                          for state, label in LIST_STATE.items()])
     campaign = SelectField(_l("Campaign"), coerce=_id, validate_choice=False)
     commune = SelectField(_l("Commune"), coerce=_id, validate_choice=False)
-    since = DateField(_l("From"), validators=[Optional()])
-    until = DateField(_l("To"), validators=[Optional()])
+    since = day_filter(_l("From"))
+    until = day_filter(_l("To"))
 
     def offer(self, campaigns, communes) -> None:
         """The campaigns and communes to choose from."""
@@ -61,7 +62,7 @@ class ListFilterForm(FlaskForm):
                            until=self.until.data)
 
 
-class SubmitListForm(FlaskForm):
+class SubmitListForm(Form):
     """Who signs the list, both optional: the document falls back to the default signer."""
 
     signer_title = StringField(_l("Signing as"), filters=[_stripped], render_kw=TEXT,
@@ -70,14 +71,14 @@ class SubmitListForm(FlaskForm):
                               validators=[Optional(), Length(max=120, message=TOO_LONG)])
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(Form):
     """An approval, with a comment if the district has one."""
 
     comment = TextAreaField(_l("Comment"), filters=[_stripped],
                             validators=[Optional(), Length(max=1000, message=TOO_LONG)])
 
 
-class ReturnForm(FlaskForm):
+class ReturnForm(Form):
     """A return to the commune. Its comment is required by the workflow (send_back), which
     refuses a return without one in its own words."""
 

@@ -12,7 +12,7 @@ from portal.audit.models import AuditEvent
 from portal.campaigns.active import chosen_campaign
 from portal.extensions import db
 from portal.lists import files
-from portal.lists.browse import campaigns_with_lists, find_lists
+from portal.lists.browse import FoundLists, campaigns_with_lists, find_lists
 from portal.lists.compliance import compile_list, counts_by_hamlet, counts_by_reason
 from portal.lists.document import is_final, proposed_signer
 from portal.lists.forms import ApproveForm, ListFilterForm, ReturnForm, SubmitListForm
@@ -86,11 +86,12 @@ def index():
 
     Filtered by state, campaign, commune and date (the day it was approved, or submitted if
     it has not been); a clerk, who sees approved lists only, downloads their files from here.
+    A filter the form refuses lists nothing, with the reason above the rows.
     """
     form = ListFilterForm(request.args)
     communes = communes_of(current_user)
     form.offer(campaigns_with_lists(current_user), communes)
-    found = find_lists(current_user, form.filters)
+    found = find_lists(current_user, form.filters) if form.validate() else FoundLists([])
     return render("lists/index.html", block="rows", form=form, found=found,
                   formats=files.FORMATS, choose_commune=len(communes) > 1)
 

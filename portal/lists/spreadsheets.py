@@ -40,9 +40,11 @@ def table(document: ListDocument) -> list[tuple]:
 
 
 def csv_bytes(document: ListDocument) -> bytes:
-    """UTF-8 with a byte-order mark, so that Excel opens it with its accents; CRLF lines."""
+    """UTF-8 with a byte-order mark, so that Excel opens it with its accents; CRLF lines;
+    every cell quoted, so that none splits in a spreadsheet that honours quotes, whatever
+    delimiter it splits on (spreadsheet_safe covers one that does not)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow(columns(document)[0])
     writer.writerows([spreadsheet_safe(cell) for cell in row] for row in table(document))
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -5,18 +5,28 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from portal.forms import Form
 from portal.residents.identity import (
     InvalidValue, check_birth_date, check_birth_year, clean_id_number, clean_phone,
 )
 from portal.residents.models import Sex
 
 
-class ResidentForm(FlaskForm):
+class SearchForm(Form):
+    """What is typed in the search box, read from the query string (its first 80 characters)."""
+
+    class Meta:
+        csrf = False  # a GET form: it changes nothing
+
+    q = StringField(_l("Name (accents not needed), ID number, phone or household"),
+                    filters=[lambda value: value[:80] if isinstance(value, str) else value])
+
+
+class ResidentForm(Form):
     """Name, birth, sex, ID number, phone, a child's guardian, household and risk flags."""
 
     full_name = StringField(_l("Full name"), validators=[

@@ -1,10 +1,13 @@
 """Checks of what identifies a person: ID numbers (CCCD, CMND), phone numbers, birth dates.
 
 Each check returns the value to store, or raises InvalidValue with a message for the user.
+ID numbers and phones are first made ASCII digits (identity_digits), so the same number is
+the same value however it was typed: what is checked, stored and compared for duplicates.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 import phonenumbers
@@ -22,6 +25,28 @@ PROVINCE_CODES = frozenset({
 
 class InvalidValue(ValueError):
     """A value a user typed is not acceptable; str(error) says why, in their language."""
+
+
+# What people put between the digits of a number: "092 163 004 321", "001.205.123456".
+_SEPARATORS = str.maketrans("", "", " .-")
+
+
+def identity_digits(raw: str) -> str:
+    """An ID number or a phone as typed, with every digit an ASCII digit and no separators.
+
+    NFKC makes fullwidth digits ("１２３", from a Chinese or Japanese keyboard), circled and
+    superscript ones, and fullwidth "＋" and "－" plain; digits of other scripts (Arabic-Indic
+    "١٢٣", Devanagari...), which NFKC leaves, become ASCII by their decimal value. Anything
+    else, letters say, is left for the checks to refuse.
+    """
+    text = "".join(map(_ascii_digit, unicodedata.normalize("NFKC", raw)))
+    return "".join(text.split()).translate(_SEPARATORS)
+
+
+def _ascii_digit(ch: str) -> str:
+    """A digit of any script as its ASCII digit; any other character as it is."""
+    value = unicodedata.decimal(ch, None)
+    return ch if value is None else str(value)
 
 
 def century_and_sex_digit(birth_year: int, female: bool) -> str:
@@ -42,13 +67,14 @@ def female_from_id_number(id_number: str | None) -> bool | None:
 
 def clean_id_number(raw: str | None, birth_year: int | None = None,
                     female: bool | None = None) -> str | None:
-    """A 12-digit CCCD or a 9-digit CMND, spaces and dots removed; None when left empty."""
+    """A 12-digit CCCD or a 9-digit CMND in ASCII digits (identity_digits), spaces and dots
+    removed; None when left empty."""
     if raw is None:
         return None
-    digits = "".join(ch for ch in raw if not ch.isspace() and ch not in ".-")
+    digits = identity_digits(raw)
     if not digits:
         return None
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()):
         raise InvalidValue(_("An ID number has digits only."))
     if len(digits) == 9:
         return digits  # the old CMND carries no checkable structure
@@ -74,11 +100,16 @@ def clean_id_number(raw: str | None, birth_year: int | None = None,
 
 
 def clean_phone(raw: str | None) -> str | None:
-    """A Vietnamese mobile number in its national form (0912345678); +84 and spaces accepted."""
+    """A Vietnamese mobile number in its national form, ASCII digits only (0912345678).
+
+    Typed with +84 or 84 before it, spaces, dots or dashes, or in other digits
+    (identity_digits), it is the same number, stored the same way: so one phone is found,
+    and compared, whichever way it was typed.
+    """
     if raw is None or not raw.strip():
         return None
     try:
-        number = phonenumbers.parse(raw, "VN")
+        number = phonenumbers.parse(identity_digits(raw), "VN")
     except phonenumbers.NumberParseException:
         raise InvalidValue(_("This is not a phone number.")) from None
     mobile_types = (phonenumbers.PhoneNumberType.MOBILE,

@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from portal.access import Action, requires
 from portal.extensions import db
 from portal.rendering import render
-from portal.residents.forms import ResidentForm
+from portal.residents.forms import ResidentForm, SearchForm
 from portal.residents.guardians import Guardian, guardian_of_minor
 from portal.residents.models import Sex
 from portal.residents.registry import (
@@ -33,19 +33,22 @@ def minor_guardian(resident, on=None) -> Guardian | None:
 @bp.route("/residents/search")
 @requires(Action.SEARCH_RESIDENTS)
 def search():
-    """Results as one types: the page, or for HTMX just the results."""
-    query = request.args.get("q", "")[:80]
+    """Results as one types: the page, or for HTMX just the results (or why there are none)."""
+    form = SearchForm(request.args)
+    query = (form.q.data or "")[:80]
+    valid = form.validate()
     try:
-        results = search_residents(current_user, query) if len(query.strip()) >= 2 else []
+        results = (search_residents(current_user, query)
+                   if valid and len(query.strip()) >= 2 else [])
     except TooManyIdSearches as refused:
         db.session.rollback()
         notice = _("You have searched by ID number %(n)s times in the last hour: search by "
                    "name, or try again later.", n=refused.args[0])
         return render("residents/search.html", block="results", query=query, results=[],
-                      notice=notice, status=429)
+                      form=form, notice=notice, status=429)
     db.session.commit()  # a search by ID number is written to the trail
     return render("residents/search.html", block="results", query=query, results=results,
-                  notice=id_number_hint(current_user, query))
+                  form=form, notice=id_number_hint(current_user, query) if valid else None)
 
 
 @bp.route("/hamlets/<int:hamlet_id>/residents/new", methods=["GET", "POST"])

@@ -23,7 +23,9 @@ from portal.access import Action, can
 from portal.audit.log import record
 from portal.audit.models import AuditEvent
 from portal.extensions import db
-from portal.residents.identity import InvalidValue, clean_id_number, mask_id_number
+from portal.residents.identity import (
+    InvalidValue, clean_id_number, identity_digits, mask_id_number,
+)
 from portal.residents.models import Household, Resident, ResidentSearchTerm
 from portal.scope import communes_in_scope, hamlets_in_scope
 from portal.text import fold
@@ -90,8 +92,8 @@ def search_residents(user, query: str, limit: int = MAX_RESULTS) -> list[Residen
     hamlet_ids = list(db.session.scalars(hamlets_in_scope(user)))
     if not hamlet_ids:
         return []
-    compact = _compact(text)
-    if compact.lstrip("+").isdigit():
+    compact = identity_digits(text)  # "０９１２ ３４５" is typed on some keyboards too
+    if compact.lstrip("+").isascii() and compact.lstrip("+").isdigit():
         return _search_numbers(user, compact, hamlet_ids, limit)
     words = fold(text).split()[:MAX_WORDS]
     if not words:
@@ -163,11 +165,6 @@ def _rarest(words: list[str], commune_ids: list[int]) -> str:
     return min(reversed(words), key=lambda w: counts[w])
 
 
-def _compact(text: str) -> str:
-    """A number as typed, without the spaces, dots and dashes people write in it."""
-    return "".join(ch for ch in text if ch not in " .-")
-
-
 def _search_numbers(user, digits: str, hamlet_ids: list[int], limit: int) -> list[Resident]:
     """Phones whole (+84 or 0), and a whole ID number for the roles that search by it, both
     within scope.
@@ -230,7 +227,7 @@ def id_searches_in_the_last_hour(user) -> int:
 def id_number_hint(user, query: str) -> str | None:
     """What the search says of a query that looks like an ID number but is not searched as
     one: a few digits (type them all), or a whole number from a role that cannot search by it."""
-    digits = _compact(query or "")
+    digits = identity_digits(query or "")
     allowed = can(user, Action.SEARCH_BY_ID_NUMBER)
     if full_id_number(digits):
         return None if allowed else _("Searching by ID number is for screeners and commune leads.")

@@ -8,15 +8,15 @@ from types import SimpleNamespace
 
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from portal.ids import is_id
+from portal.forms import Form
+from portal.ids import id_from
 from portal.labels import REFUSAL_REASON, SCREENING_CATEGORY, VACCINES
 from portal.visits.models import Outcome, RefusalReason, ScreeningCategory
-from portal.visits.outcomes import DETAIL_FIELDS, OUTCOME_DETAILS
+from portal.visits.outcomes import DETAIL_FIELDS, OUTCOME_DETAILS, deferral_end_problem
 from portal.visits.recording import VisitInput
 
 
@@ -40,7 +40,7 @@ MAX_CAMPAIGNS = 20
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
-class VisitForm(FlaskForm):
+class VisitForm(Form):
     """Validated server-side whatever the browser did; errors come back beside the fields."""
 
     class Meta:
@@ -85,8 +85,8 @@ class VisitForm(FlaskForm):
     @property
     def campaigns(self) -> list[int]:
         """The campaigns the entry is for, by id, as the card listed them."""
-        ids = [part for part in (self.campaign_ids.data or "").split(",") if part]
-        return [int(part) for part in ids if part.isdigit() and is_id(int(part))][:MAX_CAMPAIGNS]
+        ids = [id_from(part) for part in (self.campaign_ids.data or "").split(",")]
+        return [campaign_id for campaign_id in ids if campaign_id is not None][:MAX_CAMPAIGNS]
 
     def campaign_outcome(self, campaign_id: int) -> str:
         """What was chosen for one campaign in a per-campaign entry, as sent."""
@@ -129,8 +129,9 @@ class VisitForm(FlaskForm):
         until = values["deferred_until"]
         deferring = any("deferred_until" in OUTCOME_DETAILS[o].kept(present)
                         for o in chosen_outcomes)
-        if deferring and until is not None and until <= self.today:
-            needed.append((self.deferred_until, _l("The end of a deferral must be in the future.")))
+        problem = deferral_end_problem(until, self.today) if deferring and until else None
+        if problem:
+            needed.append((self.deferred_until, problem))
         for field, message in needed:
             field.errors = [*field.errors, message]
         return valid and not needed and not self.campaign_errors
@@ -171,7 +172,7 @@ class VisitForm(FlaskForm):
             raise ValidationError(_l("The date on the card cannot be in the future."))
 
 
-class HouseholdAbsentForm(FlaskForm):
+class HouseholdAbsentForm(Form):
     """Nobody of a household at home: one tap, with its own client id like a visit's."""
 
     client_uuid = HiddenField(validators=[DataRequired()])

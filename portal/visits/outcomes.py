@@ -12,7 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext as _
+
 from portal.residents.models import ResidentStatus
+from portal.timeutil import months_after
 from portal.visits.models import Outcome, ScreeningCategory, Visit
 
 
@@ -101,6 +104,25 @@ DETAIL_FIELDS = tuple(dict.fromkeys(
     name for details in OUTCOME_DETAILS.values()
     for name in (*details.asks, *(details.keeps or ()))
 ))
+
+
+# The Ministry of Health's screening defers a dose for weeks or months (an acute illness,
+# COVID-19 in the last months, early pregnancy), never for years: a year is already generous,
+# and an end beyond it is a slip of the finger (31/12/9999) that would keep the person off
+# every list for good.
+LONGEST_DEFERRAL_MONTHS = 12
+
+
+def deferral_end_problem(until: date, today: date) -> str | None:
+    """Why a deferral cannot end on `until`, in the user's language; None when it can: after
+    today, and within LONGEST_DEFERRAL_MONTHS."""
+    if until <= today:
+        return _("The end of a deferral must be in the future.")
+    last = months_after(today, LONGEST_DEFERRAL_MONTHS)
+    if until > last:
+        return _("A deferral lasts %(months)d months at most: choose a day until %(last)s.",
+                 months=LONGEST_DEFERRAL_MONTHS, last=f"{last:%d/%m/%Y}")
+    return None
 
 
 @dataclass(frozen=True)
