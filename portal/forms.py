@@ -48,8 +48,12 @@ class Form(FlaskForm):
 
     A refused field holds nothing from the moment the form is made (its data is None), so
     that no code reading it before validation (to fill choices, say) passes the value on;
-    validate() then fails with the message beside that field alone.
+    validate() then fails with the message beside that field alone. The fields a form names in
+    `emptied_quietly` are only emptied, as if not sent: a page to go back to afterwards, say,
+    which the user can neither see nor fix (a `next` path with a tab in it leads home).
     """
+
+    emptied_quietly: tuple[str, ...] = ()
 
     def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
         super().process(formdata, obj, data=data, extra_filters=extra_filters, **kwargs)
@@ -59,9 +63,10 @@ class Form(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        for field in self.control_refused:
+        shown = [f for f in self.control_refused if f.name not in self.emptied_quietly]
+        for field in shown:
             field.errors = [CONTROL_CHARACTERS]
-        return valid and not self.control_refused
+        return valid and not shown
 
 
 def query_text(name: str) -> str | None:

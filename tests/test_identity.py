@@ -166,5 +166,5 @@ def test_a_search_typed_in_fullwidth_digits_finds_the_number(app, world):
 
     with app.app_context():
         screener = db.session.query(User).filter_by(role=Role.SCREENER).one()
-        for typed in ("０９２０６００", "٠٩١٢٣٤٥٦٧٨"):
+        for typed in ("０９２０ ６０００ １２３４", "٠٩١٢٣٤٥٦٧٨"):  # a whole ID number, a phone
             assert [r.full_name for r in search_residents(screener, typed)] == ["Nguyễn Văn Đức"]
