@@ -134,6 +134,7 @@ AUDIT_ACTION = {
     "list.download": _l("List downloaded"),
     "import.upload": _l("File uploaded for import"),
     "import.run": _l("File imported"),
+    "import.refuse": _l("File refused for import"),
     "dose.unmatched_view": _l("Looked at the doses to match by hand"),
     "dose.match": _l("Dose matched by hand"),
     "campaign.create": _l("Campaign created"),
@@ -155,6 +156,7 @@ JOB_STAGE = {
     "queued": _l("Waiting for its turn"),
     "started": _l("Starting"),
     "reading": _l("Reading the list"),
+    "reading_file": _l("Reading the file"),
     "pdf": _l("Making the PDF"),
     "xlsx": _l("Making the Excel file"),
     "csv": _l("Making the CSV file"),
@@ -183,7 +185,8 @@ IMPORT_FIELD = {
 IMPORT_KIND = {"residents": _l("Residents (population register)"),
                "doses": _l("Doses (national vaccination platform)")}
 
-IMPORT_STATE = {"uploaded": _l("Columns to map"), "running": _l("Importing"),
+IMPORT_STATE = {"reading": _l("Reading the file"), "refused": _l("File refused"),
+                "uploaded": _l("Columns to map"), "running": _l("Importing"),
                 "done": _l("Imported"), "failed": _l("Failed")}
 
 

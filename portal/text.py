@@ -43,6 +43,12 @@ def normalise_name(text: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
+def shortened(text: str, limit: int) -> str:
+    """The text in at most `limit` characters, "…" the last of them where it was cut: what a
+    screen shows of a value that can be of any length."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 _NUMBERS = re.compile(r"(\d+)")
 
 

@@ -35,6 +35,7 @@ def test_doses_match_by_id_the_rest_wait_and_are_matched_by_hand(app, client, wo
     client.login("commune_lead")
     answer = client.post_form("/imports", {"kind": "doses", "file": (io.BytesIO(_csv()), "ntc.csv")},
                               content_type="multipart/form-data")
+    runner.join_threads()  # the job that reads the file
     import_id = int(re.search(r"/imports/(\d+)$", answer.headers["Location"]).group(1))
     page = client.get(f"/imports/{import_id}").get_data(as_text=True)
     fields = {}
@@ -91,6 +92,7 @@ def _imported(client) -> int:
 
     answer = client.post_form("/imports", {"kind": "doses", "file": (io.BytesIO(_csv()), "ntc.csv")},
                               content_type="multipart/form-data")
+    runner.join_threads()  # the job that reads the file
     import_id = int(re.search(r"/imports/(\d+)$", answer.headers["Location"]).group(1))
     assert client.post_form(f"/imports/{import_id}/start", MAPPING).status_code == 302
     runner.join_threads()

@@ -44,8 +44,11 @@ def _csv(rows, header=HEADER) -> bytes:
 
 
 def _upload(client, name: str, data: bytes, kind: str = "residents"):
-    return client.post_form("/imports", {"kind": kind, "file": (io.BytesIO(data), name)},
-                            content_type="multipart/form-data")
+    """Upload a file and wait for the job that reads it: its page then asks for the columns."""
+    answer = client.post_form("/imports", {"kind": kind, "file": (io.BytesIO(data), name)},
+                              content_type="multipart/form-data")
+    runner.join_threads()
+    return answer
 
 
 def _import(app, client, name: str, data: bytes) -> int:
@@ -151,10 +154,18 @@ def test_a_file_that_cannot_be_read_is_refused_and_nothing_is_kept(app, client, 
     client.login("commune_lead")
     answer = _upload(client, "nhan-khau.pdf", b"%PDF-1.7")
     assert answer.status_code == 422 and ".csv, .xlsx" in answer.get_data(as_text=True)
-    answer = _upload(client, "nhan-khau.xlsx", b"PK\x03\x04 not really a workbook")
-    assert answer.status_code == 422
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Import)) == 0
+    # One that takes reading to tell is refused by the job that reads it, and dropped.
+    answer = _upload(client, "nhan-khau.xlsx", b"PK\x03\x04 not really a workbook")
+    assert answer.status_code == 302
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Tệp bị hỏng" in page and 'id="map-full_name"' not in page
+    with app.app_context():
+        refused = db.session.scalars(select(Import)).one()
+        assert refused.state is ImportState.REFUSED and refused.refusal == "damaged"
+        assert refused.content is None and refused.headers == []
+    assert "Tệp bị hỏng" in client.get("/imports").get_data(as_text=True)  # in the history too
 
 
 def test_the_mapping_needs_the_required_columns_once_each(app, client, world):

@@ -13,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask_babel import gettext as _
+from flask_babel import format_decimal, gettext as _
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.imports.reading import Cell, SourceRow, Table, parse_birth_date
+from portal.imports.reading import LONG_CELL, Cell, SourceRow, Table, parse_birth_date
 from portal.residents.identity import (
     InvalidValue, check_birth_date, check_birth_year, clean_id_number, clean_phone,
     female_from_id_number,
@@ -66,10 +66,15 @@ class ImportResult:
 def checked_rows(table: Table, check: Callable[[SourceRow], tuple[object, list[str]]],
                  result: ImportResult, progress: Callable[[float], None]) -> list:
     """Every row of the table through `check`: the good ones returned, in order; the others
-    refused in `result` with their reasons. The checks are the first half of the progress."""
+    refused in `result` with their reasons. The checks are the first half of the progress.
+
+    A row with a cell longer than any a register has is broken (a paste gone wrong): it is
+    refused before its checks, so that nothing else (an ID number seen) is taken from it.
+    """
     good = []
     for position, row in enumerate(table.rows):
-        reasons = control_characters(table.headers, row.cells)
+        reasons = (overlong_cells(table.headers, row.cells)
+                   + control_characters(table.headers, row.cells))
         item, reasons = (None, reasons) if reasons else check(row)
         if reasons:
             result.refused.append(Refused(row.line, row.cells, reasons))
@@ -78,6 +83,15 @@ def checked_rows(table: Table, check: Callable[[SourceRow], tuple[object, list[s
         if position % 5_000 == 0:
             progress(0.5 * position / max(1, len(table.rows)))
     return good
+
+
+def overlong_cells(headers: list[str], cells: list[Cell]) -> list[str]:
+    """A reason for each cell of the row longer than LONG_CELL characters, by its column."""
+    return [_("“%(column)s” holds more than %(n)s characters: no register has a cell so long.",
+              column=headers[index] if index < len(headers) else index + 1,
+              n=format_decimal(LONG_CELL, format="#,##0"))
+            for index, value in enumerate(cells)
+            if isinstance(value, str) and len(value) > LONG_CELL]
 
 
 # --- a row's cells -----------------------------------------------------------------------

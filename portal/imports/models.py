@@ -22,8 +22,11 @@ class ImportKind(enum.StrEnum):
 
 
 class ImportState(enum.StrEnum):
-    """Where an import stands: uploaded (columns to map), running, done or failed."""
+    """Where an import stands: its file being read (in a job), refused by the reading, uploaded
+    (read, columns to map), running, done or failed."""
 
+    READING = "reading"
+    REFUSED = "refused"
     UPLOADED = "uploaded"
     RUNNING = "running"
     DONE = "done"
@@ -49,11 +52,14 @@ class Import(db.Model):
     # The legacy encoding the text was converted from (tcvn3, vni), if any.
     scheme: Mapped[str | None] = mapped_column(String(16))
     headers: Mapped[list] = mapped_column(JSON, default=list)
-    # The first rows, for the mapping screen's preview (the file is read once, on upload).
+    # The first rows, cut to what the mapping screen's preview shows (read by the job that
+    # reads the upload; portal.imports.service.preview).
     sample: Mapped[list] = mapped_column(JSON, default=list)
     # Field name -> column index, as confirmed on the mapping screen.
     mapping: Mapped[dict] = mapped_column(JSON, default=dict)
-    state: Mapped[ImportState] = mapped_column(str_enum(ImportState), default=ImportState.UPLOADED)
+    state: Mapped[ImportState] = mapped_column(str_enum(ImportState), default=ImportState.READING)
+    # Why the file was refused when it was read: a key of portal.imports.reading.REFUSALS.
+    refusal: Mapped[str | None] = mapped_column(String(40))
     job_id: Mapped[str | None] = mapped_column(String(36))
     rows_total: Mapped[int] = mapped_column(Integer, default=0)
     created: Mapped[int] = mapped_column(Integer, default=0)

@@ -5,6 +5,13 @@ blank rows and columns, and turns text typed in TCVN3 or VNI into Unicode. Every
 number a person sees in Excel, so that the import can point at it. The values stay as they
 were typed (text, or a date where the spreadsheet held one): `parse_date`, `parse_birth_date`
 and the checks of portal.residents.identity make them into what the database stores.
+
+Anyone who may import can upload anything, so a file is refused, with the reason, as soon as it
+shows it is no register: a workbook that would unpack to far more than a register holds (told
+from the zip's directory, before anything is unpacked), more columns, rows or merged ranges than
+any register has, a cell longer than a spreadsheet can hold. Reading streams the rows and keeps
+only the non-blank ones, cut to their last value, so that the work and the memory of a read
+follow what the file holds, not what it claims.
 """
 
 from __future__ import annotations
@@ -12,9 +19,12 @@ from __future__ import annotations
 import csv
 import gc
 import io
+import itertools
 import re
 import unicodedata
 import warnings
+import zipfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import PurePath
@@ -22,11 +32,11 @@ from typing import Iterable, Iterator, NamedTuple
 
 import openpyxl
 import xlrd
-from flask_babel import lazy_gettext as _l
+from flask_babel import LazyString, format_decimal, lazy_gettext as _l
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 from portal.imports import legacy
-from portal.text import fold
+from portal.text import fold, shortened
 
 EXTENSIONS = (".csv", ".xlsx", ".xls")
 # The header row is looked for among this many non-blank rows, under titles and subtitles.
@@ -35,6 +45,28 @@ HEADER_SEARCH_ROWS = 15
 HEADER_MAX_ROWS = 3
 # How many text cells the legacy-encoding and garbling checks look at, spread over the file.
 SAMPLE_CELLS = 4000
+
+# What no register has; a file beyond any of these is refused as a whole. A register has a
+# dozen columns or two; a commune of 100,000 people with four doses each is 400,000 rows; a
+# household's address merged over its members is one range per household and column.
+MAX_COLUMNS = 200
+MAX_ROWS = 500_000
+MAX_MERGES = 200_000
+# Excel holds at most this many characters in a cell: a longer one is no spreadsheet's.
+CELL_LIMIT = 32_767
+# Longer than any name, address or note of a register: the row holding such a cell is broken
+# (a paste gone wrong) and is refused on its own (portal.imports.base.checked_rows).
+LONG_CELL = 1_000
+# A header is kept to this length: it labels the column on the mapping screen.
+HEADER_LENGTH = 60
+# An .xlsx is a zip. The upload limit's 16 MB of a register unpack to some 150 MB (its XML
+# compresses about tenfold); a part that grows more than a hundredfold, once it is past a few
+# megabytes, is a zip bomb (a 170 KB file holding 68 MB of shared strings).
+MAX_UNPACKED = 200 * 1024 * 1024
+MAX_RATIO = 100
+RATIO_FROM = 8 * 1024 * 1024
+# The rows of a worksheet, as Excel numbers them; a row numbered beyond is no worksheet's.
+EXCEL_ROWS = 1_048_576
 
 NOT_A_SPREADSHEET = _l("Only .csv, .xlsx and .xls files can be imported.")
 EMPTY = _l("The file is empty.")
@@ -46,6 +78,29 @@ ENCRYPTED = _l("The file is protected by a password. Open it in Excel, remove th
                "and upload it again.")
 UNREADABLE_TEXT = _l("The text in the file is in an encoding that cannot be read. Save it as "
                      ".xlsx, or as CSV UTF-8, and upload it again.")
+TOO_MUCH_UNPACKED = _l("This workbook would unpack to far more than any register holds: it is "
+                       "damaged, or not a register. Open it in Excel, save it again as .xlsx "
+                       "and upload it again.")
+TOO_MANY_COLUMNS = _l("The file has more than %(n)s columns, and no register has so many. Check "
+                      "that it is the right file, keep only the register's columns and upload "
+                      "it again.", n=MAX_COLUMNS)
+TOO_MANY_ROWS = _l("The file has more than %(n)s rows, more than any commune's register. Split "
+                   "it into parts and upload each.",
+                   n=LazyString(format_decimal, MAX_ROWS, format="#,##0"))
+TOO_MANY_MERGES = _l("The file has more than %(n)s merged ranges, more than any register. "
+                     "Unmerge the cells in Excel and upload it again.",
+                     n=LazyString(format_decimal, MAX_MERGES, format="#,##0"))
+CELL_TOO_LONG = _l("A cell of the file holds more text than a spreadsheet cell can: the file is "
+                   "damaged, or not a register.")
+
+# Why a file was refused, by the name an import keeps (portal.imports.models.Import.refusal).
+REFUSALS = {
+    "not_a_spreadsheet": NOT_A_SPREADSHEET, "empty": EMPTY, "no_header": NO_HEADER,
+    "damaged": DAMAGED, "encrypted": ENCRYPTED, "unreadable_text": UNREADABLE_TEXT,
+    "too_much_unpacked": TOO_MUCH_UNPACKED, "too_many_columns": TOO_MANY_COLUMNS,
+    "too_many_rows": TOO_MANY_ROWS, "too_many_merges": TOO_MANY_MERGES,
+    "cell_too_long": CELL_TOO_LONG,
+}
 
 RESIDENT_FIELDS: dict[str, tuple[str, ...]] = {
     "full_name": ("Họ và tên", "Họ tên", "Tên", "Họ và tên công dân"),
@@ -85,11 +140,16 @@ Cell = str | date | None
 
 
 class UnreadableFile(Exception):
-    """A file the import cannot read; `message` (lazily translated) says why to the uploader."""
+    """A file the import cannot read: `reason` names why (a key of REFUSALS), `message` says it
+    to the uploader (lazily translated, so that it is said in the language of whoever reads)."""
 
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+    @property
+    def message(self):
+        return REFUSALS[self.reason]
 
 
 @dataclass(slots=True)
@@ -123,6 +183,15 @@ class _Sheet(NamedTuple):
     merges: list[tuple[int, int, int, int]]
 
 
+def check_upload(filename: str, data: bytes) -> None:
+    """UnreadableFile for what the upload shows without being read: a name that is no
+    spreadsheet's, or nothing in it. The rest is for `read_table`, in a job."""
+    if PurePath(filename or "").suffix.lower() not in EXTENSIONS:
+        raise UnreadableFile("not_a_spreadsheet")
+    if not data or data.isspace():
+        raise UnreadableFile("empty")
+
+
 def read_table(filename: str, data: bytes) -> Table:
     """The table in an uploaded file, or UnreadableFile saying why there is none.
 
@@ -143,33 +212,77 @@ def read_table(filename: str, data: bytes) -> Table:
 
 
 def _read_table(filename: str, data: bytes) -> Table:
-    extension = PurePath(filename or "").suffix.lower()
-    if extension not in EXTENSIONS:
-        raise UnreadableFile(NOT_A_SPREADSHEET)
-    if not data or data.isspace():
-        raise UnreadableFile(EMPTY)
+    check_upload(filename, data)
     if data.startswith(ZIP_MAGIC):
         sheets = _xlsx_sheets(data)
     elif data.startswith(OLE_MAGIC):
         sheets = _xls_sheets(data)
-    elif extension == ".csv":
+    elif PurePath(filename).suffix.lower() == ".csv":
         sheets = iter([_csv_sheet(data)])
     else:
-        raise UnreadableFile(DAMAGED)
+        raise UnreadableFile("damaged")
     found_rows = False
     for sheet in sheets:
-        rows = [(line, cells) for line, cells in sheet.rows if cells.count(None) < len(cells)]
+        rows = list(_register_rows(sheet.rows))
         found_rows = found_rows or bool(rows)
-        table = _table(rows, sheet.merges, sheet.name)
+        table = _table(rows, _register_merges(sheet.merges, rows), sheet.name)
         if table is not None:
             return table
-    raise UnreadableFile(NO_HEADER if found_rows else EMPTY)
+    raise UnreadableFile("no_header" if found_rows else "empty")
+
+
+# --- What a register holds ----------------------------------------------------------------
+
+def _first_columns(values: Sequence, blank: Callable[[Sequence], bool]) -> Sequence:
+    """A row's first MAX_COLUMNS values; UnreadableFile when a value lies beyond them.
+
+    Each format says what `blank` is for its values, so that the test of the columns beyond
+    runs at the speed of the format's own containers: a row padded out to column 16,384 costs
+    a slice, not a loop.
+    """
+    if len(values) <= MAX_COLUMNS:
+        return values
+    if not blank(values[MAX_COLUMNS:]):
+        raise UnreadableFile("too_many_columns")
+    return values[:MAX_COLUMNS]
+
+
+def _register_rows(rows: Iterable[tuple[int, list[Cell]]]) -> Iterator[tuple[int, list[Cell]]]:
+    """The non-blank rows of a sheet, each without the blank cells after its last value;
+    UnreadableFile past MAX_ROWS of them."""
+    count = 0
+    for line, cells in rows:
+        while cells and cells[-1] is None:
+            cells.pop()
+        if not cells:
+            continue
+        count += 1
+        if count > MAX_ROWS:
+            raise UnreadableFile("too_many_rows")
+        yield line, cells
+
+
+def _register_merges(merges, rows: list[tuple[int, list[Cell]]]) -> list[tuple[int, int, int, int]]:
+    """The merged ranges within the rows and columns read, or UnreadableFile for more than
+    MAX_MERGES of them, or for ranges that overlap (no spreadsheet program makes those): the
+    header and a household's address are filled from them, cell by cell."""
+    if len(merges) > MAX_MERGES:
+        raise UnreadableFile("too_many_merges")
+    last = rows[-1][0] if rows else 0
+    kept = [(r1, c1, min(r2, last), min(c2, MAX_COLUMNS)) for r1, c1, r2, c2 in merges
+            if r1 <= last and c1 <= MAX_COLUMNS and r1 <= r2 and c1 <= c2]
+    if sum((r2 - r1 + 1) * (c2 - c1 + 1) for r1, c1, r2, c2 in kept) > last * MAX_COLUMNS:
+        raise UnreadableFile("damaged")
+    return kept
 
 
 # --- Cells --------------------------------------------------------------------------------
 
 def _text(value: str) -> str | None:
-    """A text cell as kept: NFC, no edge blanks, None when nothing is left."""
+    """A text cell as kept: NFC, no edge blanks, None when nothing is left; UnreadableFile for
+    one longer than a spreadsheet cell holds."""
+    if len(value) > CELL_LIMIT:
+        raise UnreadableFile("cell_too_long")
     value = value.strip()
     if not value:
         return None
@@ -220,7 +333,7 @@ def _decode(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         if data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
-            raise UnreadableFile(UNREADABLE_TEXT) from None
+            raise UnreadableFile("unreadable_text") from None
     as_bytes = data.decode("latin-1").translate(_BYTES_AS_TEXT)
     sample = as_bytes[:50_000]
     if legacy.detect(sample):
@@ -249,16 +362,24 @@ def _delimiter(text: str) -> str:
     return best
 
 
-def _csv_sheet(data: bytes) -> _Sheet:
-    text = _decode(data)
+def _blank_fields(fields: Sequence[str]) -> bool:
+    return not "".join(fields).strip()
+
+
+def _csv_rows(text: str) -> Iterator[tuple[int, list[Cell]]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
         # Numbered by record, as Excel numbers the rows of a CSV it opens.
-        rows = [(line, [_text(value) for value in record])
-                for line, record in enumerate(reader, start=1)]
+        for line, record in enumerate(reader, start=1):
+            yield line, [_text(value) for value in _first_columns(record, _blank_fields)]
     except csv.Error as error:
-        raise UnreadableFile(DAMAGED) from error
-    return _Sheet(None, rows, [])
+        # The csv module's own bound on a field (128 KB) is past a spreadsheet cell's.
+        too_long = "field larger than field limit" in str(error)
+        raise UnreadableFile("cell_too_long" if too_long else "damaged") from error
+
+
+def _csv_sheet(data: bytes) -> _Sheet:
+    return _Sheet(None, _csv_rows(_decode(data)), [])
 
 
 # --- XLSX ---------------------------------------------------------------------------------
@@ -267,7 +388,8 @@ _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 
 
 def _xlsx_merges(worksheet) -> list[tuple[int, int, int, int]]:
-    """Merged ranges of a read-only sheet, which openpyxl does not give in that mode.
+    """Merged ranges of a read-only sheet, which openpyxl does not give in that mode; one more
+    than MAX_MERGES at most, enough for _register_merges to refuse them.
 
     They sit after the cells in the sheet's XML, so the XML is streamed (cheap next to
     parsing it) and only its tail searched.
@@ -282,37 +404,68 @@ def _xlsx_merges(worksheet) -> list[tuple[int, int, int, int]]:
             start = window.find(b"mergeCells")
             if start >= 0:
                 tail = window[start:]
+    found = itertools.islice(_MERGE.finditer(tail), MAX_MERGES + 1)
     return [(int(r1), column_index_from_string(c1.decode()), int(r2),
              column_index_from_string(c2.decode()))
-            for c1, r1, c2, r2 in _MERGE.findall(tail)]
+            for c1, r1, c2, r2 in (match.groups() for match in found)]
+
+
+def _blank_values(values: Sequence) -> bool:
+    return values.count(None) == len(values)
 
 
 def _xlsx_rows(worksheet) -> Iterator[tuple[int, list[Cell]]]:
     # The size written in the file is often wrong (tools write it before the rows); unset,
-    # openpyxl reads every row there is.
+    # openpyxl reads every row there is, each as wide as its last cell, value or not.
     worksheet.reset_dimensions()
-    for line, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
-        yield line, [None if value is None else _workbook_cell(value) for value in values]
+    try:
+        for line, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+            if line > EXCEL_ROWS:  # openpyxl would count up to any row number the XML gives
+                raise UnreadableFile("damaged")
+            if _blank_values(values):
+                continue
+            yield line, [None if value is None else _workbook_cell(value)
+                         for value in _first_columns(values, _blank_values)]
+    except UnreadableFile:
+        raise
+    except Exception as error:  # whatever the parser met: a sheet it cannot read
+        raise UnreadableFile("damaged") from error
+
+
+def _check_archive(data: bytes) -> None:
+    """UnreadableFile for a zip that would unpack to more than MAX_UNPACKED, or holds a part
+    that grows more than MAX_RATIO times: told from the zip's directory, before anything is
+    unpacked. Python's zipfile stops each part at the size the directory gives it, so what
+    openpyxl then unpacks is no more than was checked here."""
+    try:
+        parts = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except Exception as error:  # whatever zipfile met: no zip, so no workbook
+        raise UnreadableFile("damaged") from error
+    if sum(part.file_size for part in parts) > MAX_UNPACKED or any(
+            part.file_size > RATIO_FROM and part.file_size > MAX_RATIO * part.compress_size
+            for part in parts):
+        raise UnreadableFile("too_much_unpacked")
 
 
 def _xlsx_sheets(data: bytes) -> Iterator[_Sheet]:
+    _check_archive(data)
     try:
         with warnings.catch_warnings():
             # Features openpyxl skips (data validation, slicers...) change nothing read here.
             warnings.simplefilter("ignore")
             workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # whatever the parser met, the file is not a workbook
-        raise UnreadableFile(DAMAGED) from error
+        raise UnreadableFile("damaged") from error
     try:
         for worksheet in workbook.worksheets:
             if worksheet.sheet_state != "visible":
                 continue
             try:
-                rows = list(_xlsx_rows(worksheet))
                 merges = _xlsx_merges(worksheet)
             except Exception as error:  # as above: a sheet the parser cannot read
-                raise UnreadableFile(DAMAGED) from error
-            yield _Sheet(worksheet.title, rows, merges)
+                raise UnreadableFile("damaged") from error
+            # The rows are read as the sheet is used, within the workbook kept open here.
+            yield _Sheet(worksheet.title, _xlsx_rows(worksheet), merges)
     finally:
         workbook.close()
 
@@ -342,29 +495,47 @@ def _is_encrypted_package(data: bytes) -> bool:
     return "EncryptedPackage".encode("utf-16-le") in data
 
 
+_XLS_BLANK = (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK)
+
+
+def _blank_types(types: Sequence[int]) -> bool:
+    return types.count(xlrd.XL_CELL_EMPTY) + types.count(xlrd.XL_CELL_BLANK) == len(types)
+
+
+def _xls_rows(sheet, datemode: int) -> Iterator[tuple[int, list[Cell]]]:
+    # The format itself bounds a sheet (65,536 rows of 256 columns); ragged rows end at their
+    # last cell, and only the first MAX_COLUMNS are made into values.
+    for index in range(sheet.nrows):
+        types = sheet.row_types(index)
+        if _blank_types(types):
+            continue
+        width = len(_first_columns(types, _blank_types))
+        yield index + 1, [None if kind in _XLS_BLANK else _xls_cell(cell, datemode)
+                          for kind, cell in zip(types[:width], sheet.row_slice(index, 0, width))]
+
+
 def _xls_sheets(data: bytes) -> Iterator[_Sheet]:
     if _is_encrypted_package(data):
-        raise UnreadableFile(ENCRYPTED)
+        raise UnreadableFile("encrypted")
     try:
         # formatting_info gives the merged ranges; xlrd only has it for BIFF 5 and later.
         try:
             book = xlrd.open_workbook(file_contents=data, formatting_info=True,
-                                      logfile=io.StringIO())
+                                      ragged_rows=True, logfile=io.StringIO())
         except NotImplementedError:
-            book = xlrd.open_workbook(file_contents=data, logfile=io.StringIO())
+            book = xlrd.open_workbook(file_contents=data, ragged_rows=True,
+                                      logfile=io.StringIO())
     except xlrd.XLRDError as error:
         if "encrypted" in str(error).lower():
-            raise UnreadableFile(ENCRYPTED) from error
-        raise UnreadableFile(DAMAGED) from error
+            raise UnreadableFile("encrypted") from error
+        raise UnreadableFile("damaged") from error
     except Exception as error:  # whatever the parser met, the file is not a workbook
-        raise UnreadableFile(DAMAGED) from error
+        raise UnreadableFile("damaged") from error
     for sheet in book.sheets():
         if sheet.visibility != 0:
             continue
-        rows = [(index + 1, [_xls_cell(cell, book.datemode) for cell in sheet.row(index)])
-                for index in range(sheet.nrows)]
         merges = [(rlo + 1, clo + 1, rhi, chi) for rlo, rhi, clo, chi in sheet.merged_cells]
-        yield _Sheet(sheet.name, rows, merges)
+        yield _Sheet(sheet.name, _xls_rows(sheet, book.datemode), merges)
 
 
 # --- From rows to a table -----------------------------------------------------------------
@@ -458,7 +629,7 @@ def _fill_merges(block: list[tuple[int, list[Cell]]], merges, width: int) -> lis
                     for column in range(c1, min(c2, width) + 1):
                         if grid[lines[line]][column - 1] is None:
                             grid[lines[line]][column - 1] = value
-    merged_lines = {line for r1, _, r2, _ in merges for line in range(r1, r2 + 1)}
+    merged_lines = {line for line in lines if any(r1 <= line <= r2 for r1, _, r2, _ in merges)}
     # From the bottom up, so that a title over groups spans the groups once they are carried.
     for (line, _), upper, lower in reversed(list(zip(block, grid, grid[1:]))):
         if line in merged_lines:
@@ -490,7 +661,7 @@ def _header_block(head: list[tuple[int, list[Cell]]], merges) -> tuple[int, int]
 
 def _headers(grid: list[list[Cell]]) -> list[str]:
     """One header per column: the labels of the header rows, top to bottom, repeats left out,
-    "Thông tin cá nhân: Họ và tên"."""
+    "Thông tin cá nhân: Họ và tên", kept to HEADER_LENGTH characters."""
     headers = []
     for column in zip(*grid):
         parts: list[str] = []
@@ -498,7 +669,7 @@ def _headers(grid: list[list[Cell]]) -> list[str]:
             label = " ".join(str(cell).split()) if cell is not None else ""
             if label and (not parts or parts[-1] != label):
                 parts.append(label)
-        headers.append(": ".join(parts))
+        headers.append(shortened(": ".join(parts), HEADER_LENGTH))
     return headers
 
 
@@ -540,7 +711,7 @@ def _convert_legacy(rows: list[tuple[int, list[Cell]]]) -> str | None:
                     cells[index] = converted[cell]
         sample = _sample(rows)
     if legacy.looks_garbled("\n".join(sample)):
-        raise UnreadableFile(UNREADABLE_TEXT)
+        raise UnreadableFile("unreadable_text")
     return scheme
 
 

@@ -35,6 +35,9 @@ from portal.text import fold
 from portal.timeutil import utcnow
 from portal.units.models import AdministrativeUnit
 
+# A household's address is stored in 255 characters (households.address); a longer one is cut
+# as the row is read, so that the household is known by what is stored, at the next import too.
+ADDRESS_LENGTH = 255
 RESIDENT_COLUMNS = ("hamlet_id", "household_id", "full_name", "name_folded", "birth_date",
                     "birth_year", "sex", "id_number", "phone", "guardian_name", "guardian_phone",
                     "chronic_condition", "immunocompromised", "pregnant", "status", "source",
@@ -101,7 +104,7 @@ def _checked(row: SourceRow, mapping: dict[str, int], hamlets: dict[str, int],
     if reasons:
         return None, reasons
     code = cell_text(cells, mapping, "household_code")
-    address = cell_text(cells, mapping, "address")
+    address = (cell_text(cells, mapping, "address") or "")[:ADDRESS_LENGTH].rstrip() or None
     name = person.full_name
     household = code.upper() if code else fold(address) if address else f"~{fold(name)}"
     return _Person(

@@ -1,4 +1,5 @@
-"""Imports on screen: upload, map the columns with a preview, follow the job, read the outcome."""
+"""Imports on screen: upload, follow the reading, map the columns with a preview, follow the
+import, read the outcome."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from portal.imports import service
 from portal.imports.forms import MappingForm, UploadForm, mapping_form
 from portal.imports.models import Import, ImportKind, ImportState, UnmatchedDose
 from portal.imports.platform import AlreadyMatched, ResidentElsewhere, match_unmatched_dose
-from portal.imports.reading import UnreadableFile
+from portal.imports.reading import REFUSALS, UnreadableFile
 from portal.jobs.models import Job
 from portal.rendering import render
 from portal.scope import communes_of, get_in_scope_or_404, in_scope
@@ -38,7 +39,8 @@ def _upload_form(**kwargs) -> UploadForm:
 def _index_page(form: UploadForm, status: int = 200):
     history = db.session.scalars(in_scope(current_user, Import)
                                  .order_by(Import.id.desc()).limit(HISTORY_ROWS)).all()
-    return render("imports/index.html", status=status, history=history, form=form)
+    return render("imports/index.html", status=status, history=history, form=form,
+                  refusals=REFUSALS)
 
 
 @bp.route("/imports")
@@ -51,8 +53,8 @@ def index():
 @bp.route("/imports", methods=["POST"])
 @requires(Action.IMPORT_DATA)
 def upload():
-    """Read and keep an uploaded file, then ask for its columns; a file that cannot be read is
-    refused with the reason, and nothing is kept."""
+    """Keep an uploaded file and start reading it (a job: the page follows it, then asks for
+    the columns); a file that is plainly no spreadsheet is refused here, and nothing is kept."""
     form = _upload_form()
     if not form.validate_on_submit():
         return _index_page(form, 422)
@@ -72,7 +74,8 @@ def upload():
 @bp.route("/imports/<int:import_id>")
 @requires(Action.IMPORT_DATA)
 def show(import_id: int):
-    """An import: its column mapping while it waits, its progress, then what it did."""
+    """An import: its file being read, or refused and why; its column mapping while it waits,
+    its progress, then what it did."""
     upload = get_in_scope_or_404(Import, import_id, current_user)
     return _show_page(upload)
 
@@ -84,6 +87,8 @@ def _show_page(upload: Import, form: MappingForm | None = None, error: str | Non
         form = mapping_form(upload, formdata=None, data=upload.mapping)
     return render("imports/show.html", block="outcome", status=status, upload=upload, job=job,
                   form=form, error=error, before=service.previous_import(upload),
+                  refusal=REFUSALS.get(upload.refusal),
+                  preview_headers=upload.headers[:service.PREVIEW_COLUMNS],
                   result_url=url_for("imports.show", import_id=upload.id))
 
 
@@ -92,6 +97,8 @@ def _show_page(upload: Import, form: MappingForm | None = None, error: str | Non
 def start(import_id: int):
     """Take the mapping from the form and start the import."""
     upload = get_in_scope_or_404(Import, import_id, current_user)
+    if upload.state in (ImportState.READING, ImportState.REFUSED):  # the page says which
+        return _show_page(upload, status=409)
     if upload.state is not ImportState.UPLOADED:
         return _show_page(upload, error=_("This file has already been imported."), status=422)
     form = mapping_form(upload)

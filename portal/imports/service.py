@@ -1,7 +1,14 @@
-"""An import's life: the file uploaded and read once, its columns mapped, then imported by a job.
+"""An import's life: the file uploaded and kept, read by a job, its columns mapped, then
+imported by another job.
 
-The job reads the stored file again, imports the rows (residents.py, doses.py), keeps the
-report of refused rows (XLSX), the counts and the audit event, then drops the file itself:
+The request only keeps the file and starts the job that reads it (`read_upload`): anyone who
+may import can upload anything, and a spreadsheet can cost far more to read than its size
+says, so no web worker reads one. That job keeps the file's headers, a bounded preview of its
+first rows and the mapping suggested, or refuses the file with the reason
+(portal.imports.reading refuses what no register is) and drops it.
+
+The import job reads the stored file again, imports the rows (residents.py, doses.py), keeps
+the report of refused rows (XLSX), the counts and the audit event, then drops the file itself:
 it holds personal data that is now in the database, or refused and in the report.
 """
 
@@ -18,11 +25,12 @@ from portal.exports import spreadsheet_safe
 from portal.extensions import db
 from portal.imports.models import Import, ImportKind, ImportMapping, ImportState
 from portal.imports.reading import (
-    DOSE_FIELDS, RESIDENT_FIELDS, Cell, Table, guess_mapping, read_table,
+    DOSE_FIELDS, RESIDENT_FIELDS, Cell, Table, UnreadableFile, check_upload, guess_mapping,
+    read_table,
 )
 from portal.jobs.models import Job
 from portal.jobs.runner import Progress, handler, start
-from portal.text import fold
+from portal.text import fold, shortened
 from portal.timeutil import today_local, utcnow
 from portal.units.models import AdministrativeUnit
 
@@ -31,28 +39,90 @@ REQUIRED = {
     ImportKind.RESIDENTS: ("full_name", "birth_date", "hamlet"),
     ImportKind.DOSES: ("full_name", "birth_date", "dose", "vaccine", "date"),
 }
+# The preview of the first rows on the mapping screen: enough of them, and of their columns,
+# to recognise a register (a dozen or two), each cell cut to what a phone's column shows.
 SAMPLE_ROWS = 5
+PREVIEW_COLUMNS = 30
+PREVIEW_CHARS = 40
+READ_JOB_KIND = "import_read"
 JOB_KIND = "import"
 
 
 def upload(filename: str, data: bytes, kind: ImportKind, commune: AdministrativeUnit,
            user) -> Import:
-    """Read the file (UnreadableFile says why it cannot be) and keep it, waiting for its mapping."""
-    table = read_table(filename, data)
+    """Keep the file and start the job that reads it (commits). What the file shows without
+    being read (no spreadsheet's name, nothing in it) raises UnreadableFile, and nothing is kept.
+    """
+    check_upload(filename, data)
     upload = Import(
         kind=kind, commune_id=commune.id, filename=filename[:255],
         sha256=hashlib.sha256(data).hexdigest(), size=len(data), content=data,
-        scheme=table.scheme, headers=table.headers,
-        sample=[[_json_cell(cell) for cell in row.cells] for row in table.rows[:SAMPLE_ROWS]],
-        rows_total=len(table.rows), mapping=suggested_mapping(kind, commune, table.headers),
-        state=ImportState.UPLOADED, created_by_id=user.id,
+        state=ImportState.READING, created_by_id=user.id,
     )
     db.session.add(upload)
     db.session.flush()
     record("import.upload", "import", upload.id, unit_id=commune.id, user=user,
            after={"kind": kind.value, "file": upload.filename, "sha256": upload.sha256,
-                  "rows": upload.rows_total})
+                  "size": upload.size})
+    job = start(READ_JOB_KIND, subject_type="import", subject_id=upload.id,
+                unit_id=commune.id, user=user)
+    upload.job_id = job.id
+    db.session.commit()
     return upload
+
+
+@handler(READ_JOB_KIND)
+def read_upload(job: Job, progress: Progress) -> None:
+    """The job: read the stored file and keep what the mapping screen shows (its headers, the
+    preview, the mapping suggested), or refuse it, with the reason, and drop it."""
+    upload = db.session.get(Import, job.subject_id)
+    try:
+        progress(10, "reading_file")
+        try:
+            table = read_table(upload.filename, upload.content)
+        except UnreadableFile as unreadable:
+            refuse(upload, unreadable.reason, job.created_by_id)
+        else:
+            upload.scheme, upload.headers = table.scheme, table.headers
+            upload.sample = preview(table)
+            upload.rows_total = len(table.rows)
+            upload.mapping = suggested_mapping(upload.kind, upload.commune, table.headers)
+            upload.state = ImportState.UPLOADED
+        db.session.commit()
+    except Exception:
+        _failed(job.subject_id)
+        raise
+
+
+def refuse(upload: Import, reason: str, user_id: int | None) -> None:
+    """The file is no register it can read (reason: a key of reading.REFUSALS): the import
+    says why, the file is dropped, and the refusal is in the audit trail (which files someone
+    tried is worth knowing)."""
+    from portal.auth.models import User
+
+    upload.state, upload.refusal = ImportState.REFUSED, reason
+    upload.content = None
+    upload.finished_at = utcnow()
+    record("import.refuse", "import", upload.id, unit_id=upload.commune_id,
+           user=db.session.get(User, user_id) if user_id else None,
+           after={"file": upload.filename, "sha256": upload.sha256, "reason": reason})
+
+
+def preview(table: Table) -> list[list]:
+    """The first rows as the mapping screen shows them: SAMPLE_ROWS rows of PREVIEW_COLUMNS
+    columns at most, each cell PREVIEW_CHARS characters at most, dates as dd/mm/yyyy."""
+    return [[_preview_cell(cell) for cell in row.cells[:PREVIEW_COLUMNS]]
+            for row in table.rows[:SAMPLE_ROWS]]
+
+
+def _failed(import_id: int) -> None:
+    """After an error no one foresaw: the import failed and its file is dropped (commits)."""
+    db.session.rollback()
+    upload = db.session.get(Import, import_id)
+    upload.state = ImportState.FAILED
+    upload.content = None
+    upload.finished_at = utcnow()
+    db.session.commit()
 
 
 def suggested_mapping(kind: ImportKind, commune: AdministrativeUnit,
@@ -105,7 +175,7 @@ def run_import(job: Job, progress: Progress) -> None:
 
     upload = db.session.get(Import, job.subject_id)
     try:
-        progress(2, "reading")
+        progress(2, "reading_file")
         table = read_table(upload.filename, upload.content)
         progress(10, "importing")
 
@@ -134,12 +204,7 @@ def run_import(job: Job, progress: Progress) -> None:
         upload.report = report_xlsx(table, left) if left else None
         upload.state = ImportState.DONE
     except Exception:
-        db.session.rollback()
-        upload = db.session.get(Import, job.subject_id)
-        upload.state = ImportState.FAILED
-        upload.content = None
-        upload.finished_at = utcnow()
-        db.session.commit()
+        _failed(job.subject_id)
         raise
     upload.rows_total = len(table.rows)
     upload.content = None
@@ -178,8 +243,10 @@ def report_xlsx(table: Table, refused) -> bytes:
     return out.getvalue()
 
 
-def _json_cell(cell: Cell):
-    """A cell as the mapping screen's preview shows it (dates as dd/mm/yyyy)."""
-    if cell is None or isinstance(cell, str):
-        return cell
+def _preview_cell(cell: Cell) -> str | None:
+    """A cell as the mapping screen's preview shows it (dates as dd/mm/yyyy, text cut)."""
+    if cell is None:
+        return None
+    if isinstance(cell, str):
+        return shortened(cell, PREVIEW_CHARS)
     return cell.strftime("%d/%m/%Y")
