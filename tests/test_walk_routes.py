@@ -95,6 +95,48 @@ def test_a_double_submit_makes_one_visit(app, client, world):
     assert _visits(app) == 1
 
 
+def test_a_double_tap_saved_by_the_other_request_meanwhile_answers_saved(app, client, world):
+    """The two requests of a double tap race: the second finds no knock with its client id,
+    then the first commits, leaving nothing to record. The second must still answer "saved"
+    (the phone may never have heard the first's answer), not "nothing left to record"."""
+    import threading
+
+    from sqlalchemy import event
+
+    client.login("screener")
+    page = client.get(f"/residents/{world['duc']}").get_data(as_text=True)
+    form = {"outcome": "up_to_date", "client_uuid": uuid_for(page, "up_to_date")}
+    other = app.test_client()
+    other.login("screener")
+    raced = []
+
+    def the_other_request_commits(conn, cursor, statement, *args):
+        # Right after this request looked the client id up and found nothing.
+        if raced or "client_uuid" not in statement or "FROM visits" not in statement:
+            return
+        raced.append(True)
+        answers = []
+        thread = threading.Thread(target=lambda: answers.append(other.post_form(
+            f"/residents/{world['duc']}/visits", form, headers=HX)))
+        thread.start()
+        thread.join()
+        assert answers[0].status_code == 200
+        raced.append(answers[0])
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "after_cursor_execute", the_other_request_commits)
+    try:
+        answer = client.post_form(f"/residents/{world['duc']}/visits", form, headers=HX)
+    finally:
+        event.remove(engine, "after_cursor_execute", the_other_request_commits)
+    assert len(raced) == 2, "the other request ran in between"
+    assert answer.status_code == 200
+    html = answer.get_data(as_text=True)
+    assert "Không còn gì để ghi" not in html and "Đã lưu" in html
+    assert _visits(app) == 1
+
+
 def test_a_refusal_without_its_reason_comes_back_422_with_the_message_beside_the_field(
     app, client, world
 ):

@@ -101,7 +101,14 @@ def record(resident_id: int):
     needing = [s.campaign for s in standings_in(open_campaigns(current_user), [resident],
                                                  today)[resident.id] if s.to_record]
     entries = form.entries(needing)
-    if not entries:  # up to date meanwhile, or its campaigns closed: said, with the card now
+    if not entries:
+        # The same knock sent twice at once: the other request may have saved it since we
+        # looked (and so left nothing to record). Asked again, past this transaction's view.
+        db.session.rollback()
+        saved_meanwhile = knock_of(form.client_uuid.data)
+        if saved_meanwhile and saved_meanwhile[0].resident_id == resident.id:
+            return _saved(resident, saved_meanwhile)
+        # Up to date meanwhile, or its campaigns closed: said, with the card now.
         return render("visits/card.html", block="record", status=422,
                       notice=_("Nothing is left to record for this person: the card shows "
                                "where they stand now."), **card_context(resident))
