@@ -318,10 +318,12 @@ def _wait_for_health(base_url: str, process: subprocess.Popen, log_path: Path, t
 
 @dataclass(frozen=True)
 class Server:
-    """A gunicorn we started: its URL, and its master's pid (the workers are its children)."""
+    """A gunicorn we started: its URL, its master's pid (the workers are its children), and its
+    log (gone once the server stops)."""
 
     url: str
     pid: int
+    log: Path
 
 
 @contextmanager
@@ -350,7 +352,7 @@ def gunicorn_server(app_spec: str, database_url: str, *, workers: int = 2,
     with _cleaned_up(stop):
         _wait_for_health(base_url, process, log_path, timeout=60)
         note(f"gunicorn {app_spec} up at {base_url} (pid {process.pid})")
-        yield Server(url=base_url, pid=process.pid)
+        yield Server(url=base_url, pid=process.pid, log=log_path)
 
 
 @contextmanager

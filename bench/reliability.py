@@ -20,10 +20,12 @@ import json
 import math
 import os
 import random
+import re
 import signal
 import tempfile
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -222,6 +224,7 @@ class Attempt:
     failure: str  # "" when answered; "cut" (connection lost) or "timeout"
     ms: float
     saved: int  # the campaigns the saved fragment lists; 0 when it is not that fragment
+    alert: str = ""  # what the page said instead, if it said something (role="alert")
 
 
 @dataclass
@@ -259,7 +262,7 @@ class Screener:
         # requests' sessions are not shared across threads: one for each of the two taps.
         self.lanes = (requests.Session(), requests.Session())
         self.twin = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{username}-twin")
-        self.card_reloads = 0  # cards asked for again after getting no answer
+        self.card_reloads: Counter[str] = Counter()  # cards asked for again, by why
 
     def close(self) -> None:
         self.twin.shutdown(wait=True)
@@ -284,11 +287,15 @@ class Screener:
             try:
                 answer = self.lanes[0].get(url, headers=self._headers(), allow_redirects=False,
                                            timeout=(CONNECT_TIMEOUT, READ_TIMEOUT))
+            except requests.Timeout:
+                answer, why = None, "timed out"
             except requests.RequestException:
-                answer = None
+                answer, why = None, "cut"
+            else:
+                why = f"HTTP {answer.status_code}"
             if answer is not None and answer.status_code < 500:
                 break
-            self.card_reloads += 1
+            self.card_reloads[why] += 1
             time.sleep(min(0.25 * attempt, 2.0))
         else:
             raise BenchError(f"{self.username}: GET {url} unanswered {MAX_ATTEMPTS} times")
@@ -323,7 +330,8 @@ class Screener:
         self._keep_cookie(answer)
         page = answer.text
         saved = page.count("<p>✓") if answer.status_code == 200 and 'class="saved"' in page else 0
-        return Attempt(answer.status_code, "", ms, saved)
+        alert = re.search(r'role="alert"[^>]*>(.*?)<', page, re.S) if not saved else None
+        return Attempt(answer.status_code, "", ms, saved, " ".join(alert.group(1).split()) if alert else "")
 
     def knock(self, resident_id: int, rng: random.Random) -> Knock:
         """Open the card, pick an outcome, send it (twice at once for a double tap), and send it
@@ -351,7 +359,11 @@ class Screener:
             final = [a for a in knock.attempts if answered(a)]
             if knock.acknowledged or final:
                 if not knock.acknowledged:
-                    knock.answer = f"HTTP {final[0].status}"
+                    alert = final[0].alert
+                    knock.answer = f"HTTP {final[0].status}" + (
+                        f" “{alert[:40]}…”" if len(alert) > 40 else f" “{alert}”" if alert else "")
+                    note(f"{self.username}: knock {knock.client_uuid} on resident {resident_id} "
+                         f"not acknowledged: HTTP {final[0].status} {alert}")
                 return knock
             if len(knock.attempts) >= MAX_ATTEMPTS:
                 knock.answer = f"unanswered {MAX_ATTEMPTS} times"
@@ -427,7 +439,7 @@ class Pass:
     knocks: list[Knock]
     seconds: float
     respawns: list[float]
-    card_reloads: int
+    card_reloads: Counter[str]
 
     def latencies(self) -> list[float]:
         """Each save request that got the saved fragment, its own time: a replay's last attempt
@@ -457,7 +469,7 @@ def run_pass(screeners: list[Screener], residents: list[list[int]], seed: str,
         killer = Killer(server.pid, ready, thresholds, lambda: sum(len(k) for k in knocks), done,
                         random.Random(seed))
         killer.start()
-    reloads_before = sum(s.card_reloads for s in screeners)
+    reloads_before = sum((s.card_reloads for s in screeners), Counter())
     started = time.monotonic()
     threads = [threading.Thread(target=walk, args=(n,), name=s.username, daemon=True)
                for n, s in enumerate(screeners)]
@@ -480,7 +492,17 @@ def run_pass(screeners: list[Screener], residents: list[list[int]], seed: str,
             raise BenchError(f"the knocks were done after {len(killer.respawns)} of {KILLS} kills")
     return Pass([k for walked in knocks for k in walked], seconds,
                 killer.respawns if killer else [],
-                sum(s.card_reloads for s in screeners) - reloads_before)
+                sum((s.card_reloads for s in screeners), Counter()) - reloads_before)
+
+
+def report_server_errors(server: Server) -> None:
+    """The tracebacks gunicorn logged, on stderr, before its log is removed with it."""
+    lines = server.log.read_text(errors="replace").splitlines()
+    errors = [n for n, line in enumerate(lines)
+              if ("Traceback" in line or "[ERROR]" in line) and "was sent SIGKILL" not in line]
+    if errors:
+        note(f"gunicorn logged {len(errors)} errors; the first:\n"
+             + "\n".join(lines[errors[0]:errors[0] + 40]))
 
 
 # --- what the database kept ----------------------------------------------------------------
@@ -568,9 +590,21 @@ def requests_seen(done: Pass) -> str:
     cut = sum(1 for a in attempts if a.failure == "cut")
     timed_out = sum(1 for a in attempts if a.failure == "timeout")
     errors = sum(1 for a in attempts if a.status is not None and a.status >= 500)
+    # A tap answered with something else than the saved fragment, its knock saved or not.
+    other = Counter(f"HTTP {a.status}" for a in attempts if answered(a) and not a.saved)
+    others = ", ".join(f"{n} {answer}" for answer, n in sorted(other.items())) or "none"
     return (f"{sum(k.double_tap for k in knocks)} double taps, "
             f"{sum(k.replays for k in knocks)} replays ({cut} cut, {timed_out} timed out, "
-            f"{errors} 5xx), {done.card_reloads} cards loaded again")
+            f"{errors} 5xx), taps answered but not with the saved fragment: {others}, "
+            f"{reloads(done.card_reloads)}")
+
+
+def reloads(why: Counter[str]) -> str:
+    """Cards asked for again, and why."""
+    if not why:
+        return "no card loaded again"
+    return (f"{sum(why.values())} cards loaded again ("
+            + ", ".join(f"{n} {reason}" for reason, n in sorted(why.items())) + ")")
 
 
 # --- the row -------------------------------------------------------------------------------
@@ -613,6 +647,7 @@ def run(backend: Backend, settings: Settings) -> list[Row]:
             finally:
                 for screener in screeners:
                     screener.close()
+                report_server_errors(server)
         # Read once gunicorn has stopped: nothing is still being written.
         visits = bench_visits(url)
     results = {name: tally(done.knocks, visits)
