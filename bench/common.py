@@ -222,8 +222,9 @@ def bench_secret_key() -> str:
     return secrets.token_hex(32)
 
 
-def app_environment(database_url: str) -> dict[str, str]:
-    """The environment of a `flask` or `gunicorn` subprocess working on database_url."""
+def app_environment(database_url: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a `flask` or `gunicorn` subprocess working on database_url, with
+    extra variables on top (REDIS_URL, say)."""
     env = dict(os.environ)
     env.update(
         DATABASE_URL=database_url,
@@ -234,6 +235,7 @@ def app_environment(database_url: str) -> dict[str, str]:
         FLASK_DEBUG="0",
         PYTHONUNBUFFERED="1",
     )
+    env.update(extra or {})
     return env
 
 
@@ -314,20 +316,32 @@ def _wait_for_health(base_url: str, process: subprocess.Popen, log_path: Path, t
                      f"{tail(log_path.read_text())}")
 
 
+@dataclass(frozen=True)
+class Server:
+    """A gunicorn we started: its URL, its master's pid (the workers are its children), and its
+    log (gone once the server stops)."""
+
+    url: str
+    pid: int
+    log: Path
+
+
 @contextmanager
-def gunicorn(app_spec: str, database_url: str, *, workers: int = 2) -> Iterator[str]:
-    """Serve app_spec with gunicorn on a free loopback port until the block ends; yields its URL."""
+def gunicorn_server(app_spec: str, database_url: str, *, workers: int = 2,
+                    env: dict[str, str] | None = None, args: Sequence[str] = ()) -> Iterator[Server]:
+    """Serve app_spec with gunicorn on a free loopback port until the block ends, with env added
+    to the app's environment and args to gunicorn's (a --config); yields the server."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     log_dir = Path(tempfile.mkdtemp(prefix="tungnha-bench-gunicorn-"))
     log_path = log_dir / "gunicorn.log"
     command = [
         str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-        "--chdir", str(ROOT), "--graceful-timeout", "5", "--error-logfile", "-", app_spec,
+        "--chdir", str(ROOT), "--graceful-timeout", "5", "--error-logfile", "-", *args, app_spec,
     ]
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            command, cwd=ROOT, env=app_environment(database_url), stdout=log,
+            command, cwd=ROOT, env=app_environment(database_url, env), stdout=log,
             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
         )
 
@@ -338,7 +352,44 @@ def gunicorn(app_spec: str, database_url: str, *, workers: int = 2) -> Iterator[
     with _cleaned_up(stop):
         _wait_for_health(base_url, process, log_path, timeout=60)
         note(f"gunicorn {app_spec} up at {base_url} (pid {process.pid})")
-        yield base_url
+        yield Server(url=base_url, pid=process.pid, log=log_path)
+
+
+@contextmanager
+def gunicorn(app_spec: str, database_url: str, *, workers: int = 2,
+             env: dict[str, str] | None = None) -> Iterator[str]:
+    """Serve app_spec with gunicorn on a free loopback port until the block ends; yields its URL."""
+    with gunicorn_server(app_spec, database_url, workers=workers, env=env) as server:
+        yield server.url
+
+
+def worker_pids(master_pid: int) -> set[int]:
+    """The live children of a process (gunicorn's workers): by psutil when it is installed, else
+    from /proc. A killed worker not yet reaped by its master (a zombie) is not counted."""
+    try:
+        import psutil
+    except ImportError:
+        psutil = None
+    if psutil is not None:
+        try:
+            return {child.pid for child in psutil.Process(master_pid).children()
+                    if child.status() != psutil.STATUS_ZOMBIE}
+        except psutil.NoSuchProcess:
+            return set()
+    children = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        # "pid (name) state ppid ...": the name may hold spaces or parentheses, so read after
+        # the last ")".
+        state, ppid = stat[stat.rindex(")") + 2:].split()[:2]
+        if int(ppid) == master_pid and state != "Z":
+            children.add(int(entry.name))
+    return children
 
 
 @dataclass(frozen=True)
