@@ -16,8 +16,9 @@ from sqlalchemy import event, select
 from portal import create_app
 from portal.auth.models import User
 from portal.extensions import db
-from portal.campaigns.active import chosen_campaign
+from portal.campaigns.active import CampaignChoice, campaign_choice, chosen_campaign
 from portal.rendering import render
+from portal.timeutil import today_local
 from portal.visits.progress import HamletProgress, hamlet_progress
 
 TEMPLATE = "main/home_screener.html"
@@ -50,6 +51,13 @@ def frozen_screener_context(app: Flask) -> dict:
                 for row in hamlets
             ],
         }
+        choice = campaign_choice(user, today_local())
+        plain = {c.id: SimpleNamespace(id=c.id, name=c.name, deadline=c.deadline)
+                 for c in choice.campaigns}
+        frozen_choice = CampaignChoice(plain.get(choice.chosen.id) if choice.chosen else None,
+                                       list(plain.values()), choice.deadline)
+        # The campaign chooser every home page includes asks for the user's campaigns.
+        context["campaigns_of_user"] = lambda: frozen_choice
         db.session.remove()
         db.engine.dispose()  # the worker keeps no connection it does not use
     return context
