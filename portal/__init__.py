@@ -116,6 +116,9 @@ HTMX_CONFIG = {
         {"code": "[45]..", "swap": False, "error": True},
     ],
     "includeIndicatorStyles": False,
+    # A request with no answer in this time is given up and said (portal.js), before
+    # gunicorn's 30 s: the database's own timeouts answer a 503 sooner.
+    "timeout": 25_000,
     "allowEval": False,
     "allowScriptTags": False,
     "selfRequestsOnly": True,

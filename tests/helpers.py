@@ -6,10 +6,14 @@ the portal uses and returns what it made.
 
 from __future__ import annotations
 
+import contextlib
 import re
+import sqlite3
+from collections.abc import Iterator
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
 
 from portal.campaigns.models import Campaign
 from portal.demo import DEMO_PASSWORD, REFERENCE_DAY
@@ -81,3 +85,24 @@ def horizontal_overflow(page) -> int:
     """How many pixels the page is wider than the phone: more than 0 scrolls sideways."""
     # With a mobile viewport Chromium widens the layout to fit the content: compare with 360.
     return page.evaluate("document.documentElement.scrollWidth") - PHONE_WIDTH
+
+
+@contextlib.contextmanager
+def accounts_locked(app, database_url) -> Iterator[None]:
+    """Another connection holding a lock the login needs: on PostgreSQL the accounts' table,
+    on SQLite the file's one write lock."""
+    if database_url.startswith("sqlite"):
+        holder = sqlite3.connect(make_url(database_url).database, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            holder.rollback()
+            holder.close()
+        return
+    with app.app_context(), db.engine.connect() as holder:
+        holder.execute(text("LOCK TABLE users IN ACCESS EXCLUSIVE MODE"))
+        try:
+            yield
+        finally:
+            holder.rollback()

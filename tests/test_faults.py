@@ -5,18 +5,16 @@ from __future__ import annotations
 import contextlib
 import logging
 import socket
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from fixtures.database import CsrfClient
-from helpers import HX
+from helpers import HX, accounts_locked
 from portal import create_app
 from portal.demo import DEMO_PASSWORD
 from portal.extensions import db, limiter
@@ -147,27 +145,6 @@ def impatient_app(app, database_url):
     yield impatient
     with impatient.app_context():
         db.engine.dispose()
-
-
-@contextlib.contextmanager
-def accounts_locked(app, database_url) -> Iterator[None]:
-    """Another connection holding a lock the login needs: on PostgreSQL the accounts' table,
-    on SQLite the file's one write lock."""
-    if database_url.startswith("sqlite"):
-        holder = sqlite3.connect(make_url(database_url).database, isolation_level=None)
-        holder.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        finally:
-            holder.rollback()
-            holder.close()
-        return
-    with app.app_context(), db.engine.connect() as holder:
-        holder.execute(text("LOCK TABLE users IN ACCESS EXCLUSIVE MODE"))
-        try:
-            yield
-        finally:
-            holder.rollback()
 
 
 def test_a_page_waiting_on_a_lock_answers_the_vietnamese_503(

@@ -1,0 +1,69 @@
+"""A save that fails speaks, in a real browser at 360x740: no network, a server fault; and the
+retry it offers saves the knock once."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.visits.models import Visit
+
+from helpers import accounts_locked, horizontal_overflow, log_in
+
+
+def _knocks(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(func.distinct(Visit.client_uuid))))
+
+
+def _absent(phone):
+    return phone.locator("form.outcome:has(input[name=outcome][value=absent]) button[type=submit]")
+
+
+def test_a_save_with_no_network_says_so_and_sends_again_once(app, phone, live_server, world):
+    log_in(phone, live_server, "screener", touch=True, home=True)
+    phone.goto(f"{live_server}/residents/{world['duc']}")
+    status = phone.locator("#net-status")
+    expect(status).to_be_hidden()
+
+    phone.context.set_offline(True)
+    _absent(phone).tap()
+    expect(status).to_be_visible()
+    expect(status).to_contain_text("điện thoại đang mất mạng")
+    expect(status.locator(".net-retry")).to_be_visible()
+    expect(status.locator(".net-login")).to_be_hidden()  # nothing to log in again for
+    assert _knocks(app) == 0
+    assert horizontal_overflow(phone) <= 0
+    phone.screenshot(path="/tmp/tungnha-offline-save.png")
+
+    # Still no signal: sending again says the same, nothing is saved.
+    status.locator(".net-retry").tap()
+    expect(status).to_contain_text("điện thoại đang mất mạng")
+    assert _knocks(app) == 0
+
+    phone.context.set_offline(False)
+    status.locator(".net-retry").tap()
+    expect(phone.locator("#record")).to_contain_text("Đã lưu")
+    expect(status).to_be_hidden()
+    assert _knocks(app) == 1
+
+
+def test_a_server_fault_says_so_and_the_retry_saves(app, phone, live_server, world,
+                                                     database_url):
+    log_in(phone, live_server, "screener", touch=True, home=True)
+    phone.goto(f"{live_server}/residents/{world['duc']}")
+    status = phone.locator("#net-status")
+    # Another connection holds the lock the save needs: the request gives up on it and the
+    # portal answers its own 503 (the database's lock wait, portal/database.py).
+    app.config["DATABASE_LOCK_TIMEOUT"] = 0.5
+    with accounts_locked(app, database_url):
+        _absent(phone).tap()
+        expect(status).to_be_visible(timeout=15_000)
+    expect(status).to_contain_text("Hệ thống đang gặp sự cố")
+    expect(status).to_contain_text("503")
+    assert _knocks(app) == 0
+    status.locator(".net-retry").tap()
+    expect(phone.locator("#record")).to_contain_text("Đã lưu")
+    expect(status).to_be_hidden()
+    assert _knocks(app) == 1
