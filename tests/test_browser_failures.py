@@ -56,7 +56,7 @@ def test_a_server_fault_says_so_and_the_retry_saves(app, phone, live_server, wor
     status = phone.locator("#net-status")
     # Another connection holds the lock the save needs: the request gives up on it and the
     # portal answers its own 503 (the database's lock wait, portal/database.py).
-    app.config["DATABASE_LOCK_TIMEOUT"] = 0.5
+    app.config["DATABASE_LOCK_TIMEOUT"] = 0.5  # the app is this test's own
     with accounts_locked(app, database_url):
         _absent(phone).tap()
         expect(status).to_be_visible(timeout=15_000)
@@ -67,3 +67,25 @@ def test_a_server_fault_says_so_and_the_retry_saves(app, phone, live_server, wor
     expect(phone.locator("#record")).to_contain_text("Đã lưu")
     expect(status).to_be_hidden()
     assert _knocks(app) == 1
+
+
+def test_a_save_the_portal_refuses_says_so_and_offers_the_page_again(
+        app, phone, live_server, world):
+    log_in(phone, live_server, "screener", touch=True, home=True)
+    phone.goto(f"{live_server}/residents/{world['duc']}")
+    status = phone.locator("#net-status")
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    app.config["MAX_CONTENT_LENGTH"] = 10  # the form is refused as too large: a 413
+    try:
+        _absent(phone).tap()
+        expect(status).to_be_visible()
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = limit
+    expect(status).to_contain_text("Hệ thống không nhận yêu cầu này")
+    expect(status).to_contain_text("413")
+    expect(status.locator(".net-retry")).to_be_hidden()
+    assert _knocks(app) == 0
+    status.locator(".net-reload").tap()
+    phone.wait_for_load_state()
+    expect(status).to_be_hidden()
+    expect(phone.locator("h1")).to_contain_text("Nguyễn Văn Đức")

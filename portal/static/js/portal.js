@@ -8,7 +8,8 @@ document.addEventListener("click", function (event) {
 });
 
 // A request that fails says so, in the page's language, with a way to send it again: no
-// network, no answer in time, a server fault, a session that ended. The texts come from the
+// network, no answer in time, a server fault, a session that ended, a request refused (a
+// conflict, a body too large): the page then needs loading again. The texts come from the
 // page (#net-status's data-*), so they are the catalogue's. Sending a visit's form again is
 // safe: it carries its client id, and the server saves a knock once.
 (function () {
@@ -24,8 +25,9 @@ document.addEventListener("click", function (event) {
     failed = elt;
     var text = box.dataset[kind] || box.dataset.server;
     box.querySelector(".net-text").textContent = status ? text + " (" + status + ")" : text;
-    box.querySelector(".net-retry").hidden = kind === "login";
+    box.querySelector(".net-retry").hidden = kind === "login" || kind === "refused";
     box.querySelector(".net-login").hidden = kind !== "login";
+    box.querySelector(".net-reload").hidden = kind !== "refused";
     box.hidden = false;
   }
 
@@ -60,6 +62,7 @@ document.addEventListener("click", function (event) {
     var status = event.detail.xhr.status;
     if (status === 401) say("login", event.detail.elt);
     else if (status >= 500) say("server", event.detail.elt, status);
+    else say("refused", event.detail.elt, status);
   });
   document.addEventListener("htmx:afterRequest", function (event) {
     if (event.detail.successful) quiet();
@@ -68,6 +71,9 @@ document.addEventListener("click", function (event) {
     if (event.target.closest("#net-status .net-retry")) {
       event.preventDefault();
       retry();
+    } else if (event.target.closest("#net-status .net-reload")) {
+      event.preventDefault();
+      window.location.reload();
     } else if (event.target.closest("#net-status .net-close")) {
       event.preventDefault();
       quiet();
