@@ -18,7 +18,9 @@ export FLASK_APP := wsgi
 
 .PHONY: setup run test bench translations-update clean
 
-setup: $(VENV)/.installed $(HTMX) $(FONTS)/OFL.txt $(CATALOGUE).mo
+ICONS := portal/static/vendor/icons/icon-512.png
+
+setup: $(VENV)/.installed $(HTMX) $(FONTS)/OFL.txt $(CATALOGUE).mo $(ICONS)
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +46,10 @@ $(FONTS)/OFL.txt: $(NODE_MODULES) $(VENV)/.installed
 			node_modules/@fontsource/tinos/files/$$font.woff2 || exit 1; \
 	done
 	cp node_modules/@fontsource/tinos/LICENSE $@
+
+# The installable app's PNG icons, drawn from the shapes of portal/static/icons/icon.svg.
+$(ICONS): portal/offline/icons.py $(VENV)/.installed
+	$(BIN)/python -m portal.offline.icons $(dir $@)
 
 $(CATALOGUE).mo: $(CATALOGUE).po $(VENV)/.installed
 	$(BIN)/pybabel compile --use-fuzzy -d portal/translations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 
@@ -171,6 +172,12 @@ def register_templating(app: Flask) -> None:
         """A stored UTC time as the day and hour in Vietnam."""
         return flask_babel.format_datetime(value, "dd/MM/yyyy HH:mm") if value else ""
 
+    @app.template_filter("labels_json")
+    def labels_json(labels) -> str:
+        """A label map as JSON for a page's script: codes to their words in this language."""
+        return json.dumps({str(getattr(code, "value", code)): str(text)
+                           for code, text in labels.items()}, ensure_ascii=False)
+
     @app.template_filter("number")
     def format_number(value) -> str:
         """Counts with the locale's thousands separator: 12.345 in Vietnamese."""
@@ -199,6 +206,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.jobs.routes import bp as jobs_bp
     from portal.lists.routes import bp as lists_bp
     from portal.main.routes import bp as main_bp
+    from portal.offline import bp as offline_bp
     from portal.residents.routes import bp as residents_bp
     from portal.visits.routes import bp as visits_bp
 
@@ -210,6 +218,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(jobs_bp)
     app.register_blueprint(lists_bp)
     app.register_blueprint(main_bp)
+    app.register_blueprint(offline_bp)
     app.register_blueprint(residents_bp)
     app.register_blueprint(visits_bp)
 

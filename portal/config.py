@@ -58,6 +58,9 @@ def from_environment(instance_path: str) -> dict:
         "PERMANENT_SESSION_LIFETIME": int(os.environ.get("SESSION_LIFETIME_SECONDS", 8 * 3600)),
         # A login with no request for this long ends, besides the lifetime above (from its start).
         "IDLE_TIMEOUT": int(os.environ.get("IDLE_TIMEOUT_SECONDS", 2 * 3600)),
+        # A phone's copy of its user's hamlets is dropped after this many hours (unsent visits
+        # are kept until sent or discarded).
+        "OFFLINE_COPY_HOURS": int(os.environ.get("OFFLINE_COPY_HOURS", 24)),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", 16 * 1024 * 1024)),
         "DEBUG": _bool("FLASK_DEBUG"),

@@ -126,6 +126,7 @@ AUDIT_ACTION = {
     "visit.undo": _l("Visit undone"),
     "audit.view": _l("Looked at the audit trail"),
     "follow_up.view": _l("Looked at a follow-up list"),
+    "offline.copy": _l("Copied a hamlet to a phone for work offline"),
     "list.preview": _l("Looked at a commune's list"),
     "list.view": _l("Looked at a submitted list"),
     "list.submit": _l("List submitted"),

@@ -74,9 +74,21 @@ ROUTES = {
     "imports.match": (Action.IMPORT_DATA, "unmatched"),
     # Whoever may see what a job works on may watch its progress (tests/test_list_files.py).
     "jobs.progress": (LOGIN, "job"),
+    # Work with no signal (tests/test_offline.py, tests/test_browser_offline.py).
+    "offline.service_worker": (PUBLIC, None),
+    "offline.manifest": (PUBLIC, None),
+    "offline.welcome": (PUBLIC, None),
+    "offline.shell": (Action.WALK, None),
+    "offline.outbox": (Action.RECORD_VISIT, None),
+    "offline.session_token": (Action.RECORD_VISIT, None),
+    "offline.hamlets": (Action.VIEW_HEALTH_DETAILS, None),
+    "offline.hamlet": (Action.VIEW_HEALTH_DETAILS, "hamlet"),
 }
 # Only the visit's author may undo it (the fixture's visits are the screener's): others get 403.
 AUTHOR_ONLY = {"visits.undo"}
+# A phone keeps a copy of the hamlets its user is assigned to (the fixture's screener: the one
+# inside): anyone else is told 404 for that hamlet too.
+ASSIGNED_ONLY = {"offline.hamlet"}
 # Kinds whose outside object lies beyond the admin's province too (the others' lie within it).
 BEYOND_THE_ADMINS_PROVINCE = {"campaign"}
 
@@ -162,6 +174,9 @@ def objects(app, world):
         elsewhere_id = elsewhere.id
         db.session.commit()
         hamlet_of = {key: db.session.get(Resident, world[key]).hamlet_id for key in ("nam", "other")}
+        # The screener works in nam's hamlet: the one whose copy their phone keeps.
+        screener.hamlets = [db.session.get(AdministrativeUnit, hamlet_of["nam"])]
+        db.session.commit()
         household_of = {key: db.session.get(Resident, world[key]).household_id
                         for key in ("nam", "other")}
     return {
@@ -209,6 +224,8 @@ def test_each_role_gets_403_for_forbidden_actions_and_404_outside_its_scope(
             continue
         if rule.endpoint in AUTHOR_ONLY and role is not Role.SCREENER:
             assert answer.status_code == 403, f"{where}, not the author: {answer.status_code}"
+        elif rule.endpoint in ASSIGNED_ONLY and role is not Role.SCREENER:
+            assert answer.status_code == 404, f"{where}, not assigned: {answer.status_code}"
         else:
             assert answer.status_code not in (401, 403, 404) and answer.status_code < 500, (
                 f"{where} inside the scope: {answer.status_code}")

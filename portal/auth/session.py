@@ -103,7 +103,8 @@ def unauthorized(next_url: str | None = None):
     if next_url is None:
         next_url = keep_for_after_login() or request.full_path.rstrip("?")
     login_url = url_for("auth.login", next=next_url)
-    if getattr(request, "htmx", False):
+    # HTMX, and the phone's outbox and copy (which ask for JSON), are told, not redirected.
+    if getattr(request, "htmx", False) or request.accept_mimetypes.best == "application/json":
         response = jsonify(error="login required")
         response.status_code = 401
         response.headers["HX-Redirect"] = login_url

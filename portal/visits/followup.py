@@ -28,7 +28,8 @@ class FollowUp(enum.StrEnum):
     HOMEBOUND = "homebound"  # for the mobile vaccination team
 
 
-_STANDINGS = {
+# Where a resident stands to be on each list (the offline copy tells the phone this too).
+FOLLOW_UP_STANDINGS = {
     FollowUp.REVISITS: {Standing.ABSENT, Standing.HOSPITALISED},
     FollowUp.DEFERRALS: {Standing.DEFERRED, Standing.DEFERRAL_ENDED},
     FollowUp.REFUSALS: {Standing.REFUSED},
@@ -76,7 +77,7 @@ def follow_up_list(
     rows = [
         FollowUpRow(v.resident, standings[v.resident_id][0], v)
         for v in visits
-        if standings[v.resident_id][0] in _STANDINGS[kind]
+        if standings[v.resident_id][0] in FOLLOW_UP_STANDINGS[kind]
     ]
     if kind is FollowUp.DEFERRALS:
         rows.sort(key=lambda r: (r.visit.deferred_until, r.resident.name_folded))
