@@ -94,6 +94,9 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_FAILURES_PER_ADDRESS": os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "300 per hour"),
         "LOGIN_FAILURES_PER_ACCOUNT": os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "10 per 15 minutes"),
         "LOGIN_SLOWDOWN_MAX_SECONDS": int(os.environ.get("LOGIN_SLOWDOWN_MAX_SECONDS", 60)),
+        # Batches of visits a phone's outbox may send in a minute (50 visits each): a phone
+        # back in signal sends its day's work in a few; a runaway script is stopped.
+        "VISIT_BATCHES_PER_MINUTE": os.environ.get("VISIT_BATCHES_PER_MINUTE", "30 per minute"),
         # Searches by a whole ID number a user may make in an hour (portal/residents/search.py):
         # a day's work at the door needs a few, guessing a masked number needs thousands.
         "ID_SEARCHES_PER_HOUR": int(os.environ.get("ID_SEARCHES_PER_HOUR", 20)),

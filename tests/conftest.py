@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-pytest_plugins = ["fixtures.database", "fixtures.places", "fixtures.people", "fixtures.browser"]
+pytest_plugins = ["fixtures.database", "fixtures.places", "fixtures.people", "fixtures.browser",
+                  "fixtures.served"]
 
 
 def pytest_report_header(config):

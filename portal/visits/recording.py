@@ -149,6 +149,37 @@ def _record_one(user, resident: Resident, campaign: Campaign, entry: VisitInput,
     return visit
 
 
+def save_knock(form, *, user, resident: Resident, campaigns: list[Campaign], today: date,
+               at: datetime | None = None) -> tuple[list[Visit], bool]:
+    """The knock a valid visit form asks for, from a card or a phone's outbox alike.
+
+    (its visits, True) when saved now (the caller commits); (the visits, False) when its client
+    id was saved before; ([], False) when nothing is left to record (the person is up to date,
+    or the campaigns the form listed are closed or no longer target them). Raises VisitConflict
+    when the client id names another resident's knock.
+    """
+    saved_before = knock_of(form.client_uuid.data)
+    if saved_before:  # sent again (a double tap, a retry, an outbox whose answer was lost)
+        if saved_before[0].resident_id != resident.id:
+            raise VisitConflict(form.client_uuid.data)
+        return saved_before, False
+    needing = [s.campaign for s in standings_in(campaigns, [resident], today)[resident.id]
+               if s.to_record]
+    entries = form.entries(needing)
+    if not entries:
+        return [], False
+    return record_knock(user=user, resident=resident, entries=entries, today=today, at=at)
+
+
+def saved_meanwhile(client_uuid: str, resident: Resident) -> list[Visit]:
+    """After a transaction that failed or found nothing to record: the knock the same form
+    saved meanwhile in another request (sent twice at once), if any, asked again past the
+    failed transaction's view."""
+    db.session.rollback()
+    visits = knock_of(client_uuid)
+    return visits if visits and visits[0].resident_id == resident.id else []
+
+
 def household_absent(*, user, household, campaigns: list[Campaign], client_uuid: str,
                      today: date) -> list[Visit]:
     """Nobody of the household is at home: absent, for each member, in each campaign where they

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -11,20 +11,25 @@ from portal.access import Action, requires
 from portal.audit import log as audit
 from portal.auth.resume import kept_entry, resumable
 from portal.campaigns.active import chosen_campaign, open_campaigns
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.ids import id_from
 from portal.rendering import render
 from portal.residents.models import Household, Resident
 from portal.scope import get_in_scope_or_404, hamlet_in_scope_or_404
 from portal.timeutil import today_local, utcnow
+from portal.visits.batch import BadBatch, receive, visits_of
 from portal.visits.card import card_context, entry_facts
 from portal.visits.followup import FollowUp, follow_up_list
 from portal.visits.forms import HouseholdAbsentForm, VisitForm
 from portal.visits.models import Visit
 from portal.visits.progress import hamlet_progress
-from portal.visits.standings import standings_in
 from portal.visits.recording import (
-    UndoRefused, VisitConflict, knock_of, record_knock, undo_knock,
+    UndoRefused,
+    VisitConflict,
+    knock_of,
+    save_knock,
+    saved_meanwhile,
+    undo_knock,
 )
 from portal.visits.recording import household_absent as record_household_absent
 from portal.visits.walk import hamlet_walk, household_walk
@@ -93,28 +98,17 @@ def record(resident_id: int):
     if not form.validate_on_submit():
         return render("visits/card.html", block="record", status=422,
                       **card_context(resident, form=form))
-    saved_before = knock_of(form.client_uuid.data)
-    if saved_before:  # sent again (a double tap, a retry): the knock as it was saved
-        if saved_before[0].resident_id != resident.id:
-            abort(409)
-        return _saved(resident, saved_before)
-    needing = [s.campaign for s in standings_in(open_campaigns(current_user), [resident],
-                                                 today)[resident.id] if s.to_record]
-    entries = form.entries(needing)
-    if not entries:
-        # The same knock sent twice at once: the other request may have saved it since we
-        # looked (and so left nothing to record). Asked again, past this transaction's view.
-        db.session.rollback()
-        saved_meanwhile = knock_of(form.client_uuid.data)
-        if saved_meanwhile and saved_meanwhile[0].resident_id == resident.id:
-            return _saved(resident, saved_meanwhile)
-        # Up to date meanwhile, or its campaigns closed: said, with the card now.
-        return render("visits/card.html", block="record", status=422,
-                      notice=_("Nothing is left to record for this person: the card shows "
-                               "where they stand now."), **card_context(resident))
     try:
-        visits, _created = record_knock(user=current_user, resident=resident, entries=entries,
-                                        today=today)
+        visits, created = save_knock(form, user=current_user, resident=resident,
+                                     campaigns=open_campaigns(current_user), today=today)
+        if not created:
+            visits = visits or saved_meanwhile(form.client_uuid.data, resident)
+            if visits:  # sent again (a double tap, a retry): the knock as it was saved
+                return _saved(resident, visits)
+            # Up to date meanwhile, or its campaigns closed: said, with the card now.
+            return render("visits/card.html", block="record", status=422,
+                          notice=_("Nothing is left to record for this person: the card shows "
+                                   "where they stand now."), **card_context(resident))
         # Rendered before the commit, which would expire every object the page reads.
         response = _saved(resident, visits)
         db.session.commit()
@@ -123,9 +117,8 @@ def record(resident_id: int):
         abort(409)
     except IntegrityError:
         # The same form arrived twice at once: the other request saved it.
-        db.session.rollback()
-        visits = knock_of(form.client_uuid.data)
-        if not visits or visits[0].resident_id != resident.id:
+        visits = saved_meanwhile(form.client_uuid.data, resident)
+        if not visits:
             raise
         return _saved(resident, visits)
     return response
@@ -136,6 +129,27 @@ def _saved(resident: Resident, visits: list[Visit]):
     if getattr(request, "htmx", False):
         return render("visits/card.html", block="record", **card_context(resident, saved=visits))
     return redirect(url_for("visits.card", resident_id=resident.id, saved=visits[0].id))
+
+
+def _user_key() -> str:
+    """A limit counted per user (per address before login, where `requires` refuses anyway)."""
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return f"address:{request.remote_addr}"
+
+
+@bp.route("/visits/batch", methods=["POST"])
+@limiter.limit(lambda: current_app.config["VISIT_BATCHES_PER_MINUTE"], key_func=_user_key)
+@requires(Action.RECORD_VISIT)
+def batch():
+    """The visits a phone kept with no signal (JSON, at most 50): an answer for each, saved,
+    saved before (the same client id) or refused with its reason."""
+    try:
+        visits = visits_of(request.get_json(silent=True))
+    except BadBatch as bad:
+        return jsonify(error=str(bad), status=400), 400
+    answers = receive(current_user, visits, now=utcnow(), today=today_local())
+    return jsonify(results=[answer.as_json() for answer in answers])
 
 
 @bp.route("/visits/<int:visit_id>/undo", methods=["POST"])

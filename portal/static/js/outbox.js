@@ -157,9 +157,22 @@
     };
   }
 
+  // Kept at once: one transaction, its one request asked and its commit asked in the same
+  // turn, so that a screener who taps and goes straight on to the next house (the page left,
+  // or frozen in the back-forward cache) does not leave it unwritten. A client id already
+  // kept (the same form kept twice) stays as it was.
   function enqueue(entry) {
-    return get("outbox", entry.client_uuid).then(function (known) {
-      return known ? known : put("outbox", entry).then(function () { return entry; });
+    return open().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var tx = db.transaction("outbox", "readwrite");
+        var req = tx.objectStore("outbox").add(entry);
+        req.onerror = function (event) {
+          if (req.error && req.error.name === "ConstraintError") event.preventDefault();
+        };
+        if (tx.commit) tx.commit();
+        tx.oncomplete = function () { resolve(entry); };
+        tx.onerror = tx.onabort = function () { reject(tx.error); };
+      });
     });
   }
 
@@ -224,6 +237,10 @@
             if (result.status === "saved" || result.status === "saved_before") {
               outcome.sent += 1;
               return remove("outbox", entry.client_uuid);
+            }
+            if (result.status === "failed") {  // the portal's fault: it waits, and goes again
+              entry.message = result.message;
+              return put("outbox", entry);
             }
             outcome.refused += 1;
             entry.state = "refused";

@@ -178,12 +178,25 @@ document.addEventListener("click", function (event) {
     box.hidden = false;
   }
 
+  // The session ended with visits still waiting: they stay, and go after the login, which
+  // comes back to this page.
+  function askLogin(waiting) {
+    var box = document.getElementById("net-status");
+    if (!box) return;
+    say(text("loginToSend").replace("%(n)s", waiting));
+    var login = box.querySelector(".net-login");
+    login.href = "/login?next=" + encodeURIComponent(window.location.pathname + window.location.search);
+    login.hidden = false;
+  }
+
   var sending = null;
   function send() {
     if (user === null || sending) return sending || Promise.resolve(null);
     sending = store.mine(user).then(function (entries) {
-      if (!entries.some(function (e) { return e.state === "waiting"; })) return null;
+      var waiting = entries.filter(function (e) { return e.state === "waiting"; }).length;
+      if (!waiting) return null;
       return store.flush().then(function (result) {
+        if (result.login) askLogin(waiting);
         if (result.sent) say(text("sent").replace("%(n)s", result.sent));
         if (result.refused) say(text("someRefused").replace("%(n)s", result.refused));
         return result;
