@@ -91,14 +91,19 @@ def record_knock(
         if any(visit.resident_id != resident.id for visit in existing):
             raise VisitConflict(existing[0].client_uuid)
         return existing, False
+    before = {campaign.id: standing_of(resident, campaign, today) for campaign, _ in entries}
+    return _record_new(user, resident, entries, today, at, before), True
+
+
+def _record_new(user, resident: Resident, entries: list[tuple[Campaign, VisitInput]],
+                today: date, at: datetime | None, before: dict) -> list[Visit]:
+    """A knock whose client id is new: its visits, given where the person stood before it in
+    each campaign (by campaign id). One outcome (moved away) may change the register for all
+    of them: the status before is read once."""
     moment = at or utcnow()
-    # Where the person stood before the knock, in each campaign: one outcome (moved away) may
-    # change the register for all of them.
     status_before = resident.status
-    before = [standing_of(resident, campaign, today) for campaign, _ in entries]
-    return [_record_one(user, resident, campaign, entry, today, moment, standing_before,
-                        status_before)
-            for (campaign, entry), standing_before in zip(entries, before)], True
+    return [_record_one(user, resident, campaign, entry, today, moment, before[campaign.id],
+                        status_before) for campaign, entry in entries]
 
 
 def record_visit(
@@ -163,12 +168,13 @@ def save_knock(form, *, user, resident: Resident, campaigns: list[Campaign], tod
         if saved_before[0].resident_id != resident.id:
             raise VisitConflict(form.client_uuid.data)
         return saved_before, False
-    needing = [s.campaign for s in standings_in(campaigns, [resident], today)[resident.id]
-               if s.to_record]
-    entries = form.entries(needing)
+    standings = standings_in(campaigns, [resident], today)[resident.id]
+    entries = form.entries([s.campaign for s in standings if s.to_record])
     if not entries:
         return [], False
-    return record_knock(user=user, resident=resident, entries=entries, today=today, at=at)
+    # Where the person stands now is where they stood before the knock: read once.
+    before = {s.campaign.id: s.standing for s in standings}
+    return _record_new(user, resident, entries, today, at, before), True
 
 
 def saved_meanwhile(client_uuid: str, resident: Resident) -> list[Visit]:
