@@ -28,7 +28,7 @@ from bench.common import (
     seed_demo,
 )
 from bench.home_page import USER_AGENT, log_in
-from bench.visit_save import form_token, screener_residents
+from bench.visit_save import form_token, residents_to_visit, screener_residents
 
 RESIDENTS = 20_000
 QUICK_RESIDENTS = 2_000
@@ -56,32 +56,6 @@ def count_knocks(database_url: str) -> tuple[int, int]:
             return rows, knocks
     finally:
         engine.dispose()
-
-
-def residents_to_visit(database_url: str, ids: list[int]) -> list[int]:
-    """Those of ids a knock records something for: targeted by an open campaign of the
-    screener's and not up to date in it (the others' saves are refused: nothing to record).
-    An absent knock leaves them so, so they may be visited again."""
-    from sqlalchemy import select
-
-    from bench.inprocess import portal_app
-
-    with portal_app(database_url) as app:
-        from portal.auth.models import User
-        from portal.campaigns.active import open_campaigns
-        from portal.extensions import db
-        from portal.residents.models import Resident
-        from portal.timeutil import today_local
-        from portal.visits.standings import standings_in
-
-        with app.app_context():
-            screener = db.session.scalar(select(User).where(User.username == "screener"))
-            residents = list(db.session.scalars(select(Resident).where(Resident.id.in_(ids))))
-            standings = standings_in(open_campaigns(screener), residents, today_local())
-            chosen = sorted(r.id for r in residents
-                            if any(s.to_record for s in standings[r.id]))
-            db.session.remove()
-    return chosen
 
 
 def offline_token(browser, base_url: str) -> str:

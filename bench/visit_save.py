@@ -51,6 +51,32 @@ def screener_residents(database_url: str) -> list[int]:
         engine.dispose()
 
 
+def residents_to_visit(database_url: str, ids: list[int]) -> list[int]:
+    """Those of ids a knock records something for: targeted by an open campaign of the
+    screener's and not up to date in it (the others' saves are refused: nothing to record).
+    An absent knock leaves them so, so they may be visited again."""
+    from sqlalchemy import select
+
+    from bench.inprocess import portal_app
+
+    with portal_app(database_url) as app:
+        from portal.auth.models import User
+        from portal.campaigns.active import open_campaigns
+        from portal.extensions import db
+        from portal.residents.models import Resident
+        from portal.timeutil import today_local
+        from portal.visits.standings import standings_in
+
+        with app.app_context():
+            screener = db.session.scalar(select(User).where(User.username == "screener"))
+            residents = list(db.session.scalars(select(Resident).where(Resident.id.in_(ids))))
+            standings = standings_in(open_campaigns(screener), residents, today_local())
+            chosen = sorted(r.id for r in residents
+                            if any(s.to_record for s in standings[r.id]))
+            db.session.remove()
+    return chosen
+
+
 def form_token(base_url: str, cookie: str, resident_id: int) -> str:
     """The CSRF token of the card's visit forms, as the browser would send it."""
     import requests
@@ -79,9 +105,9 @@ def run(backend: Backend, settings: Settings) -> list[Row]:
     with scratch_database(backend) as url, tempfile.TemporaryDirectory() as folder:
         migrate(url)
         seed_demo(url, count)
-        ids = screener_residents(url)
+        ids = residents_to_visit(url, screener_residents(url))
         if not ids:
-            raise BenchError("the demo's screener has no adult residents to visit")
+            raise BenchError("the demo's screener has no adult residents left to visit")
         ids_file = Path(folder) / "ids.txt"
         ids_file.write_text("\n".join(map(str, ids)) + "\n")
         with gunicorn("wsgi:app", url) as portal, gunicorn("bench.bare_visit_app:app", url) as bare:

@@ -269,3 +269,14 @@ def test_a_fault_in_one_visit_leaves_it_waiting_and_saves_the_others(app, screen
     assert [s for s, _ in results] == ["saved", "failed", "saved"]
     assert "sẽ gửi lại" in results[1][1]
     assert set(_knocks(app)) == {first["client_uuid"], last["client_uuid"]}
+
+
+def test_a_later_visit_of_the_same_batch_sees_what_an_earlier_one_changed(app, screener, world):
+    now = utcnow()
+    moved = _visit(world["duc"], "moved_away", recorded_at=now - timedelta(hours=2))
+    after = _visit(world["duc"], "willing", recorded_at=now - timedelta(hours=1))
+    results = _results(_send(screener, [moved, after]))
+    assert results[0][0] == "saved"
+    assert results[1][0] == "refused" and "chuyển đi" in results[1][1]
+    with app.app_context():
+        assert db.session.get(Resident, world["duc"]).status is ResidentStatus.MOVED_AWAY

@@ -76,17 +76,25 @@ def receive(user: User, visits: list, *, now: datetime, today: date) -> list[Ans
     (a bug, a constraint) is logged and leaves that one waiting on the phone, not the others;
     a database out of reach stops the batch (503), and what was saved before it stays saved."""
     answers = []
-    for item in visits:
-        try:
-            answers.append(_receive(user, item, now=now, today=today))
-        except OperationalError:
-            raise
-        except Exception:
-            db.session.rollback()
-            current_app.logger.exception("a visit of a batch failed")
-            client_uuid = item.get("client_uuid") if isinstance(item, dict) else None
-            answers.append(Answer(str(client_uuid or "")[:36], Status.FAILED, _(
-                "The portal could not save this visit now: the phone keeps it and tries again.")))
+    # The user, their hamlets and campaigns stay loaded from one visit's commit to the next
+    # (each resident is read afresh): not read again fifty times.
+    session = db.session()
+    expiring, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        for item in visits:
+            try:
+                answers.append(_receive(user, item, now=now, today=today))
+            except OperationalError:
+                raise
+            except Exception:
+                db.session.rollback()
+                current_app.logger.exception("a visit of a batch failed")
+                client_uuid = item.get("client_uuid") if isinstance(item, dict) else None
+                answers.append(Answer(str(client_uuid or "")[:36], Status.FAILED, _(
+                    "The portal could not save this visit now: the phone keeps it and tries "
+                    "again.")))
+    finally:
+        session.expire_on_commit = expiring
     return answers
 
 
@@ -123,7 +131,8 @@ def _receive(user: User, item, *, now: datetime, today: date) -> Answer:
     resident_id = id_from(str(item.get("resident_id"))) if client_uuid else None
     if formdata is None or resident_id is None or formdata.get("client_uuid") != client_uuid:
         return damaged
-    resident = db.session.scalar(in_scope(user, Resident).where(Resident.id == resident_id))
+    resident = db.session.scalar(in_scope(user, Resident).where(Resident.id == resident_id)
+                                 .execution_options(populate_existing=True))
     if resident is None:
         return Answer(client_uuid, Status.REFUSED,
                       _("This person is not in your area (or no longer in the register)."))
@@ -139,7 +148,8 @@ def _receive(user: User, item, *, now: datetime, today: date) -> Answer:
         if refusal:
             return Answer(client_uuid, Status.REFUSED, refusal)
         visits, created = save_knock(form, user=user, resident=resident,
-                                     campaigns=open_campaigns(user), today=today, at=at)
+                                     campaigns=open_campaigns(user), today=today, at=at,
+                                     looked_up=True)
         if not created:
             meanwhile = visits or saved_meanwhile(client_uuid, resident)
             if meanwhile:

@@ -155,15 +155,16 @@ def _record_one(user, resident: Resident, campaign: Campaign, entry: VisitInput,
 
 
 def save_knock(form, *, user, resident: Resident, campaigns: list[Campaign], today: date,
-               at: datetime | None = None) -> tuple[list[Visit], bool]:
+               at: datetime | None = None, looked_up: bool = False) -> tuple[list[Visit], bool]:
     """The knock a valid visit form asks for, from a card or a phone's outbox alike.
 
     (its visits, True) when saved now (the caller commits); (the visits, False) when its client
     id was saved before; ([], False) when nothing is left to record (the person is up to date,
     or the campaigns the form listed are closed or no longer target them). Raises VisitConflict
-    when the client id names another resident's knock.
+    when the client id names another resident's knock. `looked_up`: the caller has just found
+    no knock of this client id (its transaction still open), so it is not asked again.
     """
-    saved_before = knock_of(form.client_uuid.data)
+    saved_before = [] if looked_up else knock_of(form.client_uuid.data)
     if saved_before:  # sent again (a double tap, a retry, an outbox whose answer was lost)
         if saved_before[0].resident_id != resident.id:
             raise VisitConflict(form.client_uuid.data)
