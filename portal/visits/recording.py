@@ -17,7 +17,7 @@ from portal.residents.models import Dose, RecordSource, Resident, ResidentStatus
 from portal.timeutil import utcnow
 from portal.visits.models import Outcome, RefusalReason, ScreeningCategory, Visit
 from portal.visits.outcomes import DETAIL_FIELDS, OUTCOME_DETAILS, effect_of
-from portal.visits.standings import standing_of, standings_in
+from portal.visits.standings import screening_in, standing_of, standings_in
 
 UNDO_WINDOW = timedelta(minutes=5)
 # The details a visit row holds itself (the others, from a card seen, make a dose).
@@ -96,14 +96,16 @@ def record_knock(
 
 
 def _record_new(user, resident: Resident, entries: list[tuple[Campaign, VisitInput]],
-                today: date, at: datetime | None, before: dict) -> list[Visit]:
+                today: date, at: datetime | None, before: dict,
+                kinds: set | None = None) -> list[Visit]:
     """A knock whose client id is new: its visits, given where the person stood before it in
-    each campaign (by campaign id). One outcome (moved away) may change the register for all
-    of them: the status before is read once."""
+    each campaign (by campaign id), and the doses they have when read already. One outcome
+    (moved away) may change the register for all of them: the status before is read once."""
     moment = at or utcnow()
     status_before = resident.status
+    kinds = set(kinds) if kinds is not None else {d.kind for d in resident.doses}
     return [_record_one(user, resident, campaign, entry, today, moment, before[campaign.id],
-                        status_before) for campaign, entry in entries]
+                        status_before, kinds) for campaign, entry in entries]
 
 
 def record_visit(
@@ -117,7 +119,7 @@ def record_visit(
 
 
 def _record_one(user, resident: Resident, campaign: Campaign, entry: VisitInput, today: date,
-                at: datetime, before, status_before: ResidentStatus) -> Visit:
+                at: datetime, before, status_before: ResidentStatus, kinds: set) -> Visit:
     """One campaign's visit of a knock: the row, its effect on the resident, its audit event."""
     details = kept_details(entry)
     visit = Visit(
@@ -135,16 +137,15 @@ def _record_one(user, resident: Resident, campaign: Campaign, entry: VisitInput,
     if effect.resident_status is not None and resident.status is not effect.resident_status:
         visit.resident_status_before = resident.status.value
         resident.status = effect.resident_status
-    if effect.proves_required_dose and not has_required_dose(
-        (d.kind for d in resident.doses), campaign
-    ):
+    if effect.proves_required_dose and not has_required_dose(kinds, campaign):
         db.session.add(Dose(
             resident_id=resident.id, kind=campaign.required_dose, vaccine=details["vaccine"] or "",
             given_on=details["dose_given_on"], source=RecordSource.CARD, visit_id=visit.id,
         ))
         db.session.flush()
         db.session.refresh(resident, ["doses"])
-    after = standing_of(resident, campaign, today, latest_visit=visit)
+        kinds.add(campaign.required_dose)
+    after = standing_of(resident, campaign, today, latest_visit=visit, kinds=kinds)
     record(
         "visit.create", "visit", visit.id, unit_id=resident.hamlet_id, user=user,
         before={"standing": before.value, "resident_status": status_before.value},
@@ -155,7 +156,8 @@ def _record_one(user, resident: Resident, campaign: Campaign, entry: VisitInput,
 
 
 def save_knock(form, *, user, resident: Resident, campaigns: list[Campaign], today: date,
-               at: datetime | None = None, looked_up: bool = False) -> tuple[list[Visit], bool]:
+               at: datetime | None = None, looked_up: bool = False,
+               screening: tuple | None = None) -> tuple[list[Visit], bool]:
     """The knock a valid visit form asks for, from a card or a phone's outbox alike.
 
     (its visits, True) when saved now (the caller commits); (the visits, False) when its client
@@ -163,19 +165,24 @@ def save_knock(form, *, user, resident: Resident, campaigns: list[Campaign], tod
     or the campaigns the form listed are closed or no longer target them). Raises VisitConflict
     when the client id names another resident's knock. `looked_up`: the caller has just found
     no knock of this client id (its transaction still open), so it is not asked again.
+    `screening`: where the person stands in each of `campaigns` and the doses they have, when
+    the caller has read them (a batch reads them for all its people at once).
     """
     saved_before = [] if looked_up else knock_of(form.client_uuid.data)
     if saved_before:  # sent again (a double tap, a retry, an outbox whose answer was lost)
         if saved_before[0].resident_id != resident.id:
             raise VisitConflict(form.client_uuid.data)
         return saved_before, False
-    standings = standings_in(campaigns, [resident], today)[resident.id]
+    if screening is None:
+        standings, kinds = screening_in(campaigns, [resident], today)
+        screening = standings[resident.id], kinds.get(resident.id, set())
+    standings, kinds = screening
     entries = form.entries([s.campaign for s in standings if s.to_record])
     if not entries:
         return [], False
     # Where the person stands now is where they stood before the knock: read once.
     before = {s.campaign.id: s.standing for s in standings}
-    return _record_new(user, resident, entries, today, at, before), True
+    return _record_new(user, resident, entries, today, at, before, kinds), True
 
 
 def saved_meanwhile(client_uuid: str, resident: Resident) -> list[Visit]:

@@ -47,15 +47,18 @@ def dose_kinds(resident_ids) -> dict[int, set[DoseKind]]:
 
 
 def standing_of(
-    resident: Resident, campaign: Campaign, today: date, latest_visit: Visit | None = None
+    resident: Resident, campaign: Campaign, today: date, latest_visit: Visit | None = None,
+    kinds: set[DoseKind] | None = None,
 ) -> Standing:
     """One resident's standing (reads their doses and, unless given, their latest visit)."""
     if latest_visit is None:
         latest_visit = latest_visits(campaign, [resident.id]).get(resident.id)
+    if kinds is None:
+        kinds = {d.kind for d in resident.doses}
     return standing(
         resident_status=resident.status,
         targeted=is_targeted(resident, campaign),
-        up_to_date=has_required_dose((d.kind for d in resident.doses), campaign),
+        up_to_date=has_required_dose(kinds, campaign),
         latest_visit=latest_visit,
         today=today,
     )
@@ -109,12 +112,19 @@ def standings_in(campaigns: list[Campaign], residents: list[Resident], today: da
 
     `among`, a subquery of the residents' ids (a hamlet's), reads faster than a list of ids.
     """
+    return screening_in(campaigns, residents, today, among)[0]
+
+
+def screening_in(campaigns: list[Campaign], residents: list[Resident], today: date,
+                 among: Select | None = None
+                 ) -> tuple[dict[int, list[CampaignStanding]], dict[int, set[DoseKind]]]:
+    """standings_in, and the doses each resident has (what a knock's effects read next)."""
     visits, kinds = _read(campaigns, residents, among)
     none: frozenset = frozenset()
     return {resident.id: [
         _campaign_standing(resident, c, kinds.get(resident.id, none),
                            visits.get((resident.id, c.id)), today) for c in campaigns]
-        for resident in residents}
+        for resident in residents}, kinds
 
 
 def open_in(campaigns: list[Campaign]) -> list:
