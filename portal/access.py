@@ -22,6 +22,10 @@ class Action(enum.StrEnum):
     VIEW_HEALTH_DETAILS = "view_health_details"  # a resident's card: risk flags, doses, visits
     RECORD_VISIT = "record_visit"
     ADD_RESIDENT = "add_resident"
+    # Correct how to reach a person (phone, guardian, household address), at the door.
+    CORRECT_CONTACT = "correct_contact"
+    # Correct any of a person's fields: name, birth, sex, ID number, hamlet, household, status.
+    CORRECT_RESIDENT = "correct_resident"
     VIEW_FOLLOW_UP = "view_follow_up"
     PREPARE_LIST = "prepare_list"  # preview and submit the commune's list
     REVIEW_LIST = "review_list"  # approve or return
@@ -40,11 +44,12 @@ A = Action
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.SCREENER: frozenset({
         A.VIEW_HOME, A.WALK, A.SEARCH_RESIDENTS, A.SEARCH_BY_ID_NUMBER, A.VIEW_HEALTH_DETAILS,
-        A.RECORD_VISIT, A.ADD_RESIDENT, A.VIEW_FOLLOW_UP,
+        A.RECORD_VISIT, A.ADD_RESIDENT, A.CORRECT_CONTACT, A.VIEW_FOLLOW_UP,
     }),
     Role.COMMUNE_LEAD: frozenset({
         A.VIEW_HOME, A.WALK, A.SEARCH_RESIDENTS, A.SEARCH_BY_ID_NUMBER, A.VIEW_HEALTH_DETAILS,
-        A.RECORD_VISIT, A.ADD_RESIDENT, A.VIEW_FOLLOW_UP, A.PREPARE_LIST, A.VIEW_LISTS,
+        A.RECORD_VISIT, A.ADD_RESIDENT, A.CORRECT_CONTACT, A.CORRECT_RESIDENT,
+        A.VIEW_FOLLOW_UP, A.PREPARE_LIST, A.VIEW_LISTS,
         A.VIEW_UNAPPROVED_LISTS, A.DOWNLOAD_LISTS, A.MANAGE_USERS, A.IMPORT_DATA,
     }),
     Role.DISTRICT_OFFICER: frozenset({

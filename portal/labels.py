@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from portal.auth.models import Role
 from portal.auth.throttle import THROTTLED, Throttle
 from portal.lists.models import ComplianceReason, ListState
-from portal.residents.models import DoseKind, Sex
+from portal.residents.models import DoseKind, ResidentStatus, Sex
 from portal.units.models import UnitLevel
 from portal.visits.followup import FollowUp
 from portal.visits.models import Outcome, RefusalReason, ScreeningCategory
@@ -120,6 +120,8 @@ AUDIT_ACTION = {
     "user.password_reset": _l("Password reset"),
     "resident.view": _l("Looked at a resident's health details"),
     "resident.create": _l("Resident added"),
+    "resident.correct": _l("A person's record corrected"),
+    "household.correct": _l("A household's record corrected"),
     "resident.search_id": _l("Searched by ID number"),
     "resident.erase": _l("A person's data erased"),
     "visit.create": _l("Visit recorded"),
@@ -225,6 +227,12 @@ CAMPAIGN_FIELD = {
     "deadline": _l("Deadline"),
 }
 SEX = {Sex.MALE: _l("Men only"), Sex.FEMALE: _l("Women only")}
+
+RESIDENT_STATUS = {
+    ResidentStatus.PRESENT: _l("Lives here"),
+    ResidentStatus.MOVED_AWAY: _l("Moved away"),
+    ResidentStatus.DECEASED: _l("Deceased"),
+}
 YES_NO = {True: _l("yes"), False: _l("no")}
 
 
@@ -236,5 +244,5 @@ def register(app) -> None:
         REASON_LABEL=COMPLIANCE_REASON, LIST_STATE_LABEL=LIST_STATE, JOB_STAGE_LABEL=JOB_STAGE,
         IMPORT_FIELD_LABEL=IMPORT_FIELD, IMPORT_KIND_LABEL=IMPORT_KIND,
         IMPORT_STATE_LABEL=IMPORT_STATE, PROGRESS_COLUMN_LABEL=PROGRESS_COLUMN,
-        THROTTLE_LABEL=THROTTLE,
+        THROTTLE_LABEL=THROTTLE, RESIDENT_STATUS_LABEL=RESIDENT_STATUS,
     )

@@ -41,6 +41,7 @@ ROUTES = {
     "visits.hamlet": (Action.WALK, "hamlet"),
     "visits.record": (Action.RECORD_VISIT, "resident"),
     "visits.batch": (Action.RECORD_VISIT, None),
+    "residents.edit": (Action.CORRECT_CONTACT, "resident"),
     "visits.undo": (Action.RECORD_VISIT, "visit"),
     "visits.household_absent": (Action.RECORD_VISIT, "household"),
     "visits.follow_up": (Action.VIEW_FOLLOW_UP, None),

@@ -13,6 +13,7 @@ from portal.forms import Form
 from portal.residents.identity import (
     InvalidValue, check_birth_date, check_birth_year, clean_id_number, clean_phone,
 )
+from portal.labels import RESIDENT_STATUS
 from portal.residents.models import Sex
 
 
@@ -26,8 +27,48 @@ class SearchForm(Form):
                     filters=[lambda value: value[:80] if isinstance(value, str) else value])
 
 
-class ResidentForm(Form):
-    """Name, birth, sex, ID number, phone, a child's guardian, household and risk flags."""
+class ContactForm(Form):
+    """How to reach a person: their phone, a child's guardian, the household's address. What a
+    screener may correct at the door; the checks are those of the register's import."""
+
+    phone = StringField(_l("Mobile phone"), validators=[Optional()],
+                        render_kw={"inputmode": "tel", "autocomplete": "off"})
+    # For a child: a parent or guardian other than the household's (residents/guardians.py).
+    guardian_name = StringField(_l("Parent or guardian's full name"),
+                                validators=[Optional(), Length(max=120)])
+    guardian_phone = StringField(_l("Parent or guardian's mobile phone"), validators=[Optional()],
+                                 render_kw={"inputmode": "tel", "autocomplete": "off"})
+
+    def __init__(self, *args, today: date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today or date.today()
+        self.clean_id_number = None
+        self.clean_phone = None
+        self.clean_guardian_phone = None
+
+    def validate_phone(self, field):
+        try:
+            self.clean_phone = clean_phone(field.data)
+        except InvalidValue as error:
+            raise ValidationError(str(error)) from None
+
+    def validate_guardian_phone(self, field):
+        try:
+            self.clean_guardian_phone = clean_phone(field.data)
+        except InvalidValue as error:
+            raise ValidationError(str(error)) from None
+
+
+class HouseholdContactForm(ContactForm):
+    """A screener's correction: the person's contact and their household's address."""
+
+    household_address = StringField(_l("Household address"),
+                                    validators=[Optional(), Length(max=255)])
+
+
+class PersonForm(ContactForm):
+    """Name, birth, sex, ID number, contact and risk flags: one set of checks for adding a
+    person and for correcting one."""
 
     full_name = StringField(_l("Full name"), validators=[
         DataRequired(message=_l("Enter the person's full name.")), Length(max=120)])
@@ -39,27 +80,9 @@ class ResidentForm(Form):
                               validators=[Optional()], render_kw={"inputmode": "numeric"})
     id_number = StringField(_l("ID number (CCCD or CMND)"), validators=[Optional()],
                             render_kw={"inputmode": "numeric", "autocomplete": "off"})
-    phone = StringField(_l("Mobile phone"), validators=[Optional()],
-                        render_kw={"inputmode": "tel", "autocomplete": "off"})
-    # For a child: a parent or guardian other than the household's (residents/guardians.py).
-    guardian_name = StringField(_l("Parent or guardian's full name"),
-                                validators=[Optional(), Length(max=120)])
-    guardian_phone = StringField(_l("Parent or guardian's mobile phone"), validators=[Optional()],
-                                 render_kw={"inputmode": "tel", "autocomplete": "off"})
-    household_id = SelectField(_l("Household"), coerce=str, validators=[Optional()])
-    new_household_address = StringField(_l("Or the address of a new household"),
-                                        validators=[Optional(), Length(max=255)])
     chronic_condition = BooleanField(_l("Chronic condition"))
     immunocompromised = BooleanField(_l("Immunocompromised"))
     pregnant = BooleanField(_l("Pregnant"))
-    confirm_duplicate = BooleanField(_l("This is a different person: add anyway"))
-
-    def __init__(self, *args, today: date | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.today = today or date.today()
-        self.clean_id_number = None
-        self.clean_phone = None
-        self.clean_guardian_phone = None
 
     def validate_birth_date(self, field):
         try:
@@ -85,22 +108,6 @@ class ResidentForm(Form):
         except InvalidValue as error:
             raise ValidationError(str(error)) from None
 
-    def validate_phone(self, field):
-        try:
-            self.clean_phone = clean_phone(field.data)
-        except InvalidValue as error:
-            raise ValidationError(str(error)) from None
-
-    def validate_guardian_phone(self, field):
-        try:
-            self.clean_guardian_phone = clean_phone(field.data)
-        except InvalidValue as error:
-            raise ValidationError(str(error)) from None
-
-    def validate_new_household_address(self, field):
-        if not self.household_id.data and not (field.data or "").strip():
-            raise ValidationError(_l("Choose a household or enter the address of a new one."))
-
     def validate_pregnant(self, field):
         if field.data and self.sex.data == Sex.MALE.value:
             raise ValidationError(_l("Only a woman can be marked pregnant."))
@@ -110,3 +117,33 @@ class ResidentForm(Form):
         if self.birth_date.data:
             return self.birth_date.data.year
         return self.birth_year.data
+
+
+class ResidentForm(PersonForm):
+    """Adding a person the register missed: the person, and their household."""
+
+    household_id = SelectField(_l("Household"), coerce=str, validators=[Optional()])
+    new_household_address = StringField(_l("Or the address of a new household"),
+                                        validators=[Optional(), Length(max=255)])
+    confirm_duplicate = BooleanField(_l("This is a different person: add anyway"))
+
+    def validate_new_household_address(self, field):
+        if not self.household_id.data and not (field.data or "").strip():
+            raise ValidationError(_l("Choose a household or enter the address of a new one."))
+
+
+class CorrectionForm(PersonForm):
+    """A commune lead's correction of a person: every field, where they live, their status."""
+
+    household_address = StringField(_l("Household address"),
+                                    validators=[Optional(), Length(max=255)])
+    hamlet_id = SelectField(_l("Hamlet"), coerce=str)
+    household_code = StringField(_l("Household code"), validators=[Optional(), Length(max=32)],
+                                 render_kw={"autocomplete": "off"})
+    status = SelectField(_l("Status"), choices=[
+        SelectChoice(status.value, label) for status, label in RESIDENT_STATUS.items()])
+    status_since = DateField(_l("Since (date)"), validators=[Optional()])
+
+    def validate_status_since(self, field):
+        if field.data is not None and field.data > self.today:
+            raise ValidationError(_l("This date cannot be in the future."))

@@ -86,14 +86,17 @@ def clean_id_number(raw: str | None, birth_year: int | None = None,
         )
     if birth_year is not None and digits[4:6] != f"{birth_year % 100:02d}":
         raise InvalidValue(
-            _("Digits 5 and 6 of a CCCD are the birth year (%(yy)s), not %(found)s.",
-              yy=f"{birth_year % 100:02d}", found=digits[4:6])
+            _("Digits 5 and 6 of this CCCD are %(found)s, but born in %(year)s they must be "
+              "%(yy)s: check the ID number or the birth year.",
+              found=digits[4:6], year=birth_year, yy=f"{birth_year % 100:02d}")
         )
     if birth_year is not None and female is not None:
         expected = century_and_sex_digit(birth_year, female)
         if digits[3] != expected:
             raise InvalidValue(
-                _("The 4th digit of a CCCD must be %(digit)s for this birth year and sex.",
+                _("The 4th digit of this CCCD is %(found)s, but for a %(sex)s born in %(year)s "
+                  "it must be %(digit)s: check the ID number, the birth year or the sex.",
+                  found=digits[3], sex=_("woman") if female else _("man"), year=birth_year,
                   digit=expected)
             )
     return digits

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -102,6 +102,8 @@ class Resident(db.Model):
     status: Mapped[ResidentStatus] = mapped_column(
         str_enum(ResidentStatus), default=ResidentStatus.PRESENT
     )
+    # The day a status other than present took effect (moved away on, died on), when known.
+    status_since: Mapped[date | None] = mapped_column(Date)
     source: Mapped[RecordSource] = mapped_column(
         str_enum(RecordSource), default=RecordSource.REGISTER
     )
@@ -159,4 +161,37 @@ class ResidentSearchTerm(db.Model):
     term: Mapped[str] = mapped_column(_TERM, primary_key=True)
     resident_id: Mapped[int] = mapped_column(
         ForeignKey("residents.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class RegisterChange(db.Model):
+    """One field of a person or a household changed, with what it was and what it became: the
+    register is corrected, never overwritten without a trace (portal/residents/corrections.py).
+
+    A row of a person names the resident; a row of a household's own field (its address)
+    names the household only. The values are kept as text in a stable form (ISO dates, codes,
+    ids), shown in words by corrections.shown. They go with the person on an erasure.
+    """
+
+    __tablename__ = "register_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The fields changed by one save share it: they are shown together.
+    change_id: Mapped[str] = mapped_column(String(36))
+    resident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"))
+    household_id: Mapped[int | None] = mapped_column(
+        ForeignKey("households.id", ondelete="CASCADE"))
+    field: Mapped[str] = mapped_column(String(32))
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16))  # corrections.Source
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Who it was, as they were named then (an account may be renamed or removed later).
+    user_name: Mapped[str | None] = mapped_column(String(120))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        Index("ix_register_changes_resident", "resident_id", "changed_at"),
+        Index("ix_register_changes_household", "household_id", "changed_at"),
     )

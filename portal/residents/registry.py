@@ -62,6 +62,12 @@ def household_in_hamlet(hamlet: AdministrativeUnit, household_id: int | None) ->
     )
 
 
+def household_by_code(hamlet: AdministrativeUnit, code: str) -> Household | None:
+    """The hamlet's household of this code (HGĐ-0003), if there is one."""
+    return db.session.scalar(select(Household).where(Household.hamlet_id == hamlet.id,
+                                                     Household.code == code.strip()))
+
+
 def _next_household_code(hamlet: AdministrativeUnit) -> str:
     codes = db.session.scalars(select(Household.code).where(Household.hamlet_id == hamlet.id))
     numbers = [int(c.rsplit("-", 1)[-1]) for c in codes if c.rsplit("-", 1)[-1].isdigit()]

@@ -1,4 +1,4 @@
-"""Residents: search as you type, adding someone the register missed."""
+"""Residents: search as you type, adding someone the register missed, correcting a record."""
 
 from __future__ import annotations
 
@@ -7,17 +7,23 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from portal.access import Action, requires
+from portal.access import Action, can, requires
+from portal.audit import log as audit
 from portal.extensions import db
 from portal.rendering import render
-from portal.residents.forms import ResidentForm, SearchForm
+from portal.residents.corrections import (
+    CONTACT_FIELDS, PERSON_FIELDS, correct_household, correct_resident,
+)
+from portal.residents.forms import CorrectionForm, HouseholdContactForm, ResidentForm, SearchForm
 from portal.residents.guardians import Guardian, guardian_of_minor
-from portal.residents.models import Sex
+from portal.residents.models import Resident, ResidentStatus, Sex
 from portal.residents.registry import (
-    NewResident, add_resident, households_of, likely_duplicates, same_id_number,
+    NewResident, add_resident, household_by_code, households_of, likely_duplicates,
+    same_id_number,
 )
 from portal.residents.search import TooManyIdSearches, id_number_hint, search_residents
-from portal.scope import hamlet_in_scope_or_404
+from portal.scope import get_in_scope_or_404, hamlet_in_scope_or_404, hamlets_in_scope
+from portal.units.tree import units_of
 from portal.timeutil import today_local
 
 bp = Blueprint("residents", __name__)
@@ -90,3 +96,104 @@ def new(hamlet_id: int):
         response.headers["HX-Location"] = target
         return response
     return redirect(target)
+
+
+def _form_data(resident: Resident) -> dict:
+    """The correction form as the record stands."""
+    household = resident.household
+    return {
+        "full_name": resident.full_name, "sex": resident.sex.value,
+        "birth_date": resident.birth_date,
+        "birth_year": None if resident.birth_date else resident.birth_year,
+        "id_number": resident.id_number or "", "phone": resident.phone or "",
+        "guardian_name": resident.guardian_name or "",
+        "guardian_phone": resident.guardian_phone or "",
+        "chronic_condition": resident.chronic_condition,
+        "immunocompromised": resident.immunocompromised, "pregnant": resident.pregnant,
+        "hamlet_id": str(resident.hamlet_id),
+        "household_code": household.code if household else "",
+        "household_address": household.address if household else "",
+        "status": resident.status.value, "status_since": resident.status_since,
+    }
+
+
+@bp.route("/residents/<int:resident_id>/edit", methods=["GET", "POST"])
+@requires(Action.CORRECT_CONTACT)
+def edit(resident_id: int):
+    """Correct a person's record: every field for a commune lead, how to reach them for a
+    screener. Each change is kept with its before and after, shown on the card."""
+    resident = get_in_scope_or_404(Resident, resident_id, current_user)
+    full = can(current_user, Action.CORRECT_RESIDENT)
+    today = today_local()
+    kind = CorrectionForm if full else HouseholdContactForm
+    form = kind(data=_form_data(resident), today=today) if request.method == "GET" else kind(
+        today=today)
+    hamlets = units_of(hamlets_in_scope(current_user)) if full else []
+    if full:
+        form.hamlet_id.choices = [SelectChoice(str(h.id), h.name) for h in hamlets]
+    # The form shows the person's health details (risk flags): read like the card.
+    audit.record("resident.view", "resident", resident.id, unit_id=resident.hamlet_id)
+    db.session.commit()
+    context = {"resident": resident, "form": form, "full": full}
+    if request.method == "GET":
+        return render("residents/edit.html", block="form", **context)
+    values = _corrected(form, resident, full) if form.validate_on_submit() else None
+    if values is None:
+        return render("residents/edit.html", block="form", status=422, **context)
+    person, address = values
+    changes = correct_resident(resident, person, user=current_user,
+                               allowed=PERSON_FIELDS if full else CONTACT_FIELDS)
+    if address and resident.household is not None:
+        changes += correct_household(resident.household, {"address": address}, user=current_user)
+    db.session.commit()
+    target = url_for("visits.card", resident_id=resident.id, _anchor="history")
+    if getattr(request, "htmx", False):
+        response = render("residents/edit.html", block="form", **context)
+        response.headers["HX-Location"] = target
+        return response
+    return redirect(target)
+
+
+def _corrected(form, resident: Resident, full: bool) -> tuple[dict, str | None] | None:
+    """The person's values and the household's address the form asks for; None with the
+    errors beside the fields when the household or the ID number cannot be taken."""
+    address = (form.household_address.data or "").strip() or None
+    person = {"phone": form.clean_phone, "guardian_name": form.guardian_name.data or None,
+              "guardian_phone": form.clean_guardian_phone}
+    if not full:
+        return person, address
+    hamlet = next((h for h in units_of(hamlets_in_scope(current_user))
+                   if str(h.id) == form.hamlet_id.data), None)
+    if hamlet is None:
+        form.hamlet_id.errors.append(_("Choose a hamlet of your commune."))
+        return None
+    code = (form.household_code.data or "").strip()
+    household = resident.household
+    if code and (household is None or household.code != code or household.hamlet_id != hamlet.id):
+        household = household_by_code(hamlet, code)
+        if household is None:
+            form.household_code.errors.append(
+                _("There is no household %(code)s in %(hamlet)s.", code=code, hamlet=hamlet.name))
+            return None
+    elif household is not None and household.hamlet_id != hamlet.id:
+        form.household_code.errors.append(
+            _("Enter the code of the household in %(hamlet)s.", hamlet=hamlet.name))
+        return None
+    taken = same_id_number(form.clean_id_number)
+    if taken is not None and taken.id != resident.id:
+        form.id_number.errors.append(_("This ID number already belongs to a resident."))
+        return None
+    status = ResidentStatus(form.status.data)
+    person.update({
+        "full_name": form.full_name.data, "sex": Sex(form.sex.data),
+        "birth_date": form.birth_date.data, "birth_year": form.year,
+        "id_number": form.clean_id_number, "hamlet_id": hamlet.id,
+        "household_id": household.id if household else None,
+        "chronic_condition": form.chronic_condition.data,
+        "immunocompromised": form.immunocompromised.data, "pregnant": form.pregnant.data,
+        "status": status,
+        "status_since": None if status is ResidentStatus.PRESENT else form.status_since.data,
+    })
+    if household is not None and household.id != resident.household_id:
+        address = None  # the household's own address stays as it is: the person moved in
+    return person, address

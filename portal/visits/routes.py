@@ -14,6 +14,7 @@ from portal.campaigns.active import chosen_campaign, open_campaigns
 from portal.extensions import db, limiter
 from portal.ids import id_from
 from portal.rendering import render
+from portal.residents.corrections import history_of
 from portal.residents.models import Household, Resident
 from portal.scope import get_in_scope_or_404, hamlet_in_scope_or_404
 from portal.timeutil import today_local, utcnow
@@ -83,7 +84,8 @@ def card(resident_id: int):
     if saved is not None and (saved.resident_id != resident.id or saved.user_id != current_user.id):
         saved = None
     knock = knock_of(saved.client_uuid) if saved else []
-    return render("visits/card.html", **card_context(resident, saved=knock))
+    return render("visits/card.html", history=history_of(resident),
+                  **card_context(resident, saved=knock))
 
 
 @bp.route("/residents/<int:resident_id>/visits", methods=["POST"])
