@@ -104,8 +104,13 @@ def _record_new(user, resident: Resident, entries: list[tuple[Campaign, VisitInp
     moment = at or utcnow()
     status_before = resident.status
     kinds = set(kinds) if kinds is not None else {d.kind for d in resident.doses}
-    return [_record_one(user, resident, campaign, entry, today, moment, before[campaign.id],
-                        status_before, kinds) for campaign, entry in entries]
+    visits = [_visit_row(user, resident, campaign, entry, moment) for campaign, entry in entries]
+    db.session.add_all(visits)
+    db.session.flush()  # the knock's rows in one statement: their ids for the effects below
+    for (campaign, entry), visit in zip(entries, visits):
+        _effects(user, resident, campaign, entry, visit, today, before[campaign.id],
+                 status_before, kinds)
+    return visits
 
 
 def record_visit(
@@ -118,11 +123,11 @@ def record_visit(
     return visits[0], created
 
 
-def _record_one(user, resident: Resident, campaign: Campaign, entry: VisitInput, today: date,
-                at: datetime, before, status_before: ResidentStatus, kinds: set) -> Visit:
-    """One campaign's visit of a knock: the row, its effect on the resident, its audit event."""
+def _visit_row(user, resident: Resident, campaign: Campaign, entry: VisitInput,
+               at: datetime) -> Visit:
+    """One campaign's visit of a knock, with the details its outcome keeps."""
     details = kept_details(entry)
-    visit = Visit(
+    return Visit(
         client_uuid=entry.client_uuid,
         campaign_id=campaign.id,
         resident_id=resident.id,
@@ -131,13 +136,17 @@ def _record_one(user, resident: Resident, campaign: Campaign, entry: VisitInput,
         outcome=entry.outcome,
         **{name: value for name, value in details.items() if name in VISIT_DETAILS},
     )
-    db.session.add(visit)
-    db.session.flush()
+
+
+def _effects(user, resident: Resident, campaign: Campaign, entry: VisitInput, visit: Visit,
+             today: date, before, status_before: ResidentStatus, kinds: set) -> None:
+    """What one campaign's visit of a knock does to the resident, and its audit event."""
     effect = effect_of(entry.outcome)
     if effect.resident_status is not None and resident.status is not effect.resident_status:
         visit.resident_status_before = resident.status.value
         resident.status = effect.resident_status
     if effect.proves_required_dose and not has_required_dose(kinds, campaign):
+        details = kept_details(entry)
         db.session.add(Dose(
             resident_id=resident.id, kind=campaign.required_dose, vaccine=details["vaccine"] or "",
             given_on=details["dose_given_on"], source=RecordSource.CARD, visit_id=visit.id,
@@ -152,7 +161,6 @@ def _record_one(user, resident: Resident, campaign: Campaign, entry: VisitInput,
         after={**_visit_facts(visit), "standing": after.value,
                "resident_status": resident.status.value},
     )
-    return visit
 
 
 def save_knock(form, *, user, resident: Resident, campaigns: list[Campaign], today: date,
