@@ -1,5 +1,6 @@
 """the register's corrections keep their history: a row for each field changed, before and
-after, by whom and when; a resident's status has the day it took effect
+after, by whom and when, by hand or by an import; a resident's status has the day it took
+effect; an import counts the hand corrections it did not overwrite
 
 Revision ID: 0010
 Revises: 0009
@@ -28,11 +29,13 @@ def upgrade():
         sa.Column('before', sa.Text(), nullable=True),
         sa.Column('after', sa.Text(), nullable=True),
         sa.Column('source', sa.String(length=16), nullable=False),
+        sa.Column('import_id', sa.Integer(), nullable=True),
         sa.Column('user_id', sa.Integer(), nullable=True),
         sa.Column('user_name', sa.String(length=120), nullable=True),
         sa.Column('changed_at', sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(['resident_id'], ['residents.id'], ondelete='CASCADE'),
         sa.ForeignKeyConstraint(['household_id'], ['households.id'], ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['import_id'], ['imports.id'], ondelete='SET NULL'),
         sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='SET NULL'),
         sa.PrimaryKeyConstraint('id'),
     )
@@ -42,9 +45,14 @@ def upgrade():
                     ['household_id', 'changed_at'])
     with op.batch_alter_table('residents', schema=None) as batch_op:
         batch_op.add_column(sa.Column('status_since', sa.Date(), nullable=True))
+    with op.batch_alter_table('imports', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('conflicts', sa.Integer(), nullable=False,
+                                      server_default='0'))
 
 
 def downgrade():
+    with op.batch_alter_table('imports', schema=None) as batch_op:
+        batch_op.drop_column('conflicts')
     with op.batch_alter_table('residents', schema=None) as batch_op:
         batch_op.drop_column('status_since')
     op.drop_index('ix_register_changes_household', table_name='register_changes')

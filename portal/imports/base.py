@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from typing import NamedTuple
 
 from flask_babel import format_decimal, gettext as _
 from sqlalchemy import select
@@ -46,6 +47,28 @@ class Refused:
     reasons: list[str]
 
 
+class Change(NamedTuple):
+    """A field of a person an import changed: the report lists each."""
+
+    line: int
+    name: str
+    field: str
+    before: object
+    after: object
+
+
+class Conflict(NamedTuple):
+    """A field the register would change back over a correction made by hand: not applied."""
+
+    line: int
+    name: str
+    field: str
+    kept: object  # the value corrected by hand, kept
+    register: object  # what the register says
+    by: str
+    at: datetime
+
+
 @dataclass
 class ImportResult:
     """What an import did. Only doses set rows aside to be matched by hand (`unmatched`)."""
@@ -57,6 +80,8 @@ class ImportResult:
     unmatched: int = 0
     refused: list[Refused] = field(default_factory=list)
     unmatched_rows: list[Refused] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
 
     def left_over(self) -> list[Refused]:
         """The rows the report lists: refused, or set aside for matching by hand, in file order."""

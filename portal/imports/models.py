@@ -67,6 +67,8 @@ class Import(db.Model):
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     unmatched: Mapped[int] = mapped_column(Integer, default=0)
+    # Fields corrected by hand since that the register would have changed back: not applied.
+    conflicts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The rows that were not imported, with the reason for each (XLSX).
     report: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -23,10 +23,11 @@ from sqlalchemy import delete, select, update
 from portal.bulk import bulk_insert
 from portal.extensions import db
 from portal.imports.base import (
-    BATCH, ImportResult, Person, Refused, cell_text, check_guardian, check_person, checked_rows,
-    hamlet_named, hamlets_of,
+    BATCH, Change, Conflict, ImportResult, Person, Refused, cell_text, check_guardian,
+    check_person, checked_rows, hamlet_named, hamlets_of,
 )
 from portal.imports.reading import Cell, SourceRow, Table
+from portal.residents.corrections import hand_corrections, trace_import
 from portal.residents.models import (
     Household, RecordSource, Resident, ResidentSearchTerm, ResidentStatus,
 )
@@ -60,8 +61,14 @@ class _Person(Person):
 
 
 def import_residents(table: Table, mapping: dict[str, int], commune: AdministrativeUnit,
-                     today: date, progress: Callable[[float], None] | None = None) -> ImportResult:
-    """Import the table's rows into the commune, columns as mapped; the caller commits."""
+                     today: date, progress: Callable[[float], None] | None = None, *,
+                     import_id: int | None = None, user=None) -> ImportResult:
+    """Import the table's rows into the commune, columns as mapped; the caller commits.
+
+    Each field it changes is kept with its before and after (residents/corrections.py). A
+    field corrected by hand since the register last changed it is not overwritten: the row is
+    reported as a conflict, for the commune lead to decide.
+    """
     progress = progress or (lambda share: None)
     result = ImportResult(total=len(table.rows))
     hamlets = hamlets_of(commune)
@@ -78,7 +85,7 @@ def import_residents(table: Table, mapping: dict[str, int], commune: Administrat
         return person, reasons
 
     people = checked_rows(table, check, result, progress)
-    _store(people, commune, hamlets, result, progress)
+    _store(people, commune, hamlets, result, progress, import_id=import_id, user=user)
     return result
 
 
@@ -117,9 +124,16 @@ def _checked(row: SourceRow, mapping: dict[str, int], hamlets: dict[str, int],
 # --- storing -----------------------------------------------------------------------------
 
 
+# The fields of a person an import compares; a name's folded form follows the name.
+_TRACED = ("full_name", "birth_date", "birth_year", "sex", "id_number", "phone", "guardian_name",
+           "guardian_phone", "hamlet_id", "household_id")
+
+
 def _store(people: list[_Person], commune: AdministrativeUnit, hamlets: dict[str, int],
-           result: ImportResult, progress: Callable[[float], None]) -> None:
+           result: ImportResult, progress: Callable[[float], None], *,
+           import_id: int | None, user) -> None:
     hamlet_ids = set(hamlets.values())
+    corrected = hand_corrections(hamlet_ids)
     households = _households(hamlet_ids)
     existing = db.session.execute(select(
         Resident.id, Resident.full_name, Resident.name_folded, Resident.birth_date,
@@ -150,7 +164,7 @@ def _store(people: list[_Person], commune: AdministrativeUnit, hamlets: dict[str
             households[key] = by_code[(key[0], codes[key])]
 
     now = utcnow()
-    new_rows, changes = [], []
+    new_rows, changes, traces = [], [], []
     renamed: dict[int, str] = {}  # resident id -> new name: to file under its words
     for person in people:
         household_id = households[person.household_key]
@@ -184,8 +198,19 @@ def _store(people: list[_Person], commune: AdministrativeUnit, hamlets: dict[str
             result.unchanged += 1
             continue
         changed = {name: value for name, value in values.items() if getattr(match, name) != value}
-        if changed:
+        for name in [n for n in _TRACED if n in changed and (match.id, n) in corrected]:
+            hand = corrected[(match.id, name)]
+            result.conflicts.append(Conflict(person.line, person.full_name, name,
+                                             getattr(match, name), changed.pop(name), hand.by,
+                                             hand.at))
+            if name == "full_name":
+                changed.pop("name_folded", None)
+        if set(changed) - {"name_folded"}:
             changes.append({"id": match.id, **changed, "updated_at": now})
+            result.changes += [Change(person.line, match.full_name, name, getattr(match, name),
+                                      changed[name]) for name in _TRACED if name in changed]
+            traces += [(match.id, name, getattr(match, name), changed[name])
+                       for name in _TRACED if name in changed]
             if "full_name" in changed:
                 renamed[match.id] = person.full_name
         else:
@@ -204,6 +229,7 @@ def _store(people: list[_Person], commune: AdministrativeUnit, hamlets: dict[str
     progress(0.95)
     for start in range(0, len(changes), BATCH):
         db.session.execute(update(Resident), changes[start:start + BATCH])
+    trace_import(traces, import_id=import_id, user=user, at=now)
     _reindex(renamed, commune.id)
     result.created = len(new_rows)
     result.updated = len(changes)

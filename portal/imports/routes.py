@@ -111,11 +111,12 @@ def start(import_id: int):
 @bp.route("/imports/<int:import_id>/report")
 @requires(Action.IMPORT_DATA)
 def report(import_id: int):
-    """The rows that were not imported, with the reason for each (Excel)."""
+    """The import's report (Excel): the rows not imported, with the reason for each; for a
+    register, what it changed and the corrections by hand it kept."""
     upload = get_in_scope_or_404(Import, import_id, current_user)
     if upload.report is None:
         abort(404)
-    name = f"bao-cao-loi-nhap-{upload.id}.xlsx"
+    name = f"bao-cao-nhap-{upload.id}.xlsx"
     return Response(upload.report, headers={
         "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "Content-Disposition": f'attachment; filename="{name}"',

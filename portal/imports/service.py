@@ -31,7 +31,7 @@ from portal.imports.reading import (
 from portal.jobs.models import Job
 from portal.jobs.runner import Progress, handler, start
 from portal.text import fold, shortened
-from portal.timeutil import today_local, utcnow
+from portal.timeutil import local_time, today_local, utcnow
 from portal.units.models import AdministrativeUnit
 
 FIELDS = {ImportKind.RESIDENTS: RESIDENT_FIELDS, ImportKind.DOSES: DOSE_FIELDS}
@@ -190,8 +190,10 @@ def run_import(job: Job, progress: Progress) -> None:
                 progress(10 + 85 * fraction, "importing")
 
         today = today_local()
+        user = db.session.get(User, job.created_by_id) if job.created_by_id else None
         if upload.kind is ImportKind.RESIDENTS:
-            result = import_residents(table, upload.mapping, upload.commune, today, share)
+            result = import_residents(table, upload.mapping, upload.commune, today, share,
+                                      import_id=upload.id, user=user)
         else:
             from portal.imports.doses import import_doses
 
@@ -199,9 +201,12 @@ def run_import(job: Job, progress: Progress) -> None:
         upload.created, upload.updated = result.created, result.updated
         upload.unchanged, upload.rejected = result.unchanged, len(result.refused)
         upload.unmatched = result.unmatched
-        # The report: the refused rows, and for doses those set aside for matching by hand.
+        upload.conflicts = len(result.conflicts)
+        # The report: the refused rows, for doses those set aside for matching by hand, and
+        # for the register what it changed and what it did not overwrite.
         left = result.left_over()
-        upload.report = report_xlsx(table, left) if left else None
+        upload.report = (report_xlsx(table, left, result.changes, result.conflicts)
+                         if left or result.changes or result.conflicts else None)
         upload.state = ImportState.DONE
     except Exception:
         _failed(job.subject_id)
@@ -209,35 +214,65 @@ def run_import(job: Job, progress: Progress) -> None:
     upload.rows_total = len(table.rows)
     upload.content = None
     upload.finished_at = utcnow()
-    user = db.session.get(User, job.created_by_id) if job.created_by_id else None
     record("import.run", "import", upload.id, unit_id=upload.commune_id, user=user,
            after={"kind": upload.kind.value, "rows": upload.rows_total,
                   "created": upload.created, "updated": upload.updated,
                   "unchanged": upload.unchanged, "rejected": upload.rejected,
-                  "unmatched": upload.unmatched})
+                  "unmatched": upload.unmatched, "conflicts": upload.conflicts})
     db.session.commit()
     current_app.logger.info("import %s done: %s rows", upload.id, upload.rows_total)
 
 
-def report_xlsx(table: Table, refused) -> bytes:
-    """The refused rows as they were in the file, with the line and the reasons beside them."""
+def report_xlsx(table: Table, refused, changes=(), conflicts=()) -> bytes:
+    """The import's report: the refused rows as they were in the file, with the line and the
+    reasons beside them; for a register, a sheet of what it changed (each field, before and
+    after) and one of the corrections made by hand that it did not overwrite."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
+    from portal.residents.corrections import FIELD_LABEL, names_of, shown, stored
+
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Dòng không nhập được")
-    header = ["Dòng", *table.headers, "Lý do"]
     bold = Font(bold=True)
-    cells = []
-    for name in header:
-        cell = WriteOnlyCell(sheet, value=spreadsheet_safe(name))
-        cell.font = bold
-        cells.append(cell)
-    sheet.append(cells)
+
+    def sheet_of(title: str, header: list[str]):
+        sheet = workbook.create_sheet(title)
+        cells = []
+        for name in header:
+            cell = WriteOnlyCell(sheet, value=spreadsheet_safe(name))
+            cell.font = bold
+            cells.append(cell)
+        sheet.append(cells)
+        return sheet
+
+    sheet = sheet_of("Dòng không nhập được", ["Dòng", *table.headers, "Lý do"])
     for row in refused:
         sheet.append([row.line, *[spreadsheet_safe(value) for value in row.cells],
                       spreadsheet_safe("; ".join(row.reasons))])
+    names = names_of([(c.field, stored(v)) for c in changes for v in (c.before, c.after)]
+                     + [(c.field, stored(v)) for c in conflicts for v in (c.kept, c.register)])
+
+    def words(field: str, value) -> str:
+        return spreadsheet_safe(shown(field, stored(value), names, masked=False))
+
+    if changes:
+        sheet = sheet_of("Đã cập nhật", ["Dòng", "Họ và tên", "Thông tin", "Trước", "Sau"])
+        for change in changes:
+            sheet.append([change.line, spreadsheet_safe(change.name),
+                          spreadsheet_safe(str(FIELD_LABEL.get(change.field, change.field))),
+                          words(change.field, change.before), words(change.field, change.after)])
+    if conflicts:
+        sheet = sheet_of("Đã sửa tay, chưa cập nhật", [
+            "Dòng", "Họ và tên", "Thông tin", "Giữ (đã sửa tay)", "Theo sổ", "Người sửa",
+            "Lúc sửa"])
+        for conflict in conflicts:
+            sheet.append([conflict.line, spreadsheet_safe(conflict.name),
+                          spreadsheet_safe(str(FIELD_LABEL.get(conflict.field, conflict.field))),
+                          words(conflict.field, conflict.kept),
+                          words(conflict.field, conflict.register),
+                          spreadsheet_safe(conflict.by),
+                          local_time(conflict.at).strftime("%d/%m/%Y %H:%M")])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from portal.audit.log import record
+from portal.bulk import bulk_insert
 from portal.extensions import db
 from portal.labels import RESIDENT_STATUS
 from portal.residents.identity import mask_id_number
@@ -33,6 +34,7 @@ class Source(enum.StrEnum):
     """Where a correction came from."""
 
     HAND = "hand"  # a commune lead or a screener, on the card
+    IMPORT = "import"  # a register import updated the person
 
 
 # A person's fields a correction may change, in the order the card's history lists them.
@@ -146,6 +148,51 @@ def correct_household(household: Household, values: dict, *, user,
 
 
 @dataclass(frozen=True)
+class HandCorrection:
+    """A field whose latest change was made by hand: an import does not overwrite it."""
+
+    value: str | None
+    by: str
+    at: datetime
+
+
+def hand_corrections(hamlet_ids) -> dict[tuple[int, str], HandCorrection]:
+    """Of the residents of these hamlets, the fields whose latest change was a correction by
+    hand, by (resident id, field): what the register says may be the very mistake corrected."""
+    latest = (select(func.max(RegisterChange.id))
+              .join(Resident, Resident.id == RegisterChange.resident_id)
+              .where(Resident.hamlet_id.in_(hamlet_ids))
+              .group_by(RegisterChange.resident_id, RegisterChange.field))
+    return {(row.resident_id, row.field): HandCorrection(row.after, row.user_name or "—",
+                                                         row.changed_at)
+            for row in db.session.execute(
+                select(RegisterChange.resident_id, RegisterChange.field, RegisterChange.after,
+                       RegisterChange.user_name, RegisterChange.changed_at)
+                .where(RegisterChange.id.in_(latest), RegisterChange.source == Source.HAND.value))}
+
+
+def trace_import(changes: list[tuple[int, str, object, object]], *, import_id: int | None,
+                 user, at: datetime) -> None:
+    """The fields an import changed, (resident id, field, before, after), kept as their
+    history: in bulk, one change per person."""
+    by_person: dict[int, str] = {}
+    rows = []
+    for resident_id, name, before, after in changes:
+        change_id = by_person.setdefault(resident_id, str(uuid.uuid4()))
+        rows.append((change_id, resident_id, name, _stored(before), _stored(after),
+                     Source.IMPORT.value, import_id, getattr(user, "id", None),
+                     getattr(user, "full_name", None), at))
+    bulk_insert("register_changes", ("change_id", "resident_id", "field", "before", "after",
+                                     "source", "import_id", "user_id", "user_name",
+                                     "changed_at"), rows)
+
+
+def stored(value) -> str | None:
+    """A value as the history keeps it (what `shown` reads)."""
+    return _stored(value)
+
+
+@dataclass(frozen=True)
 class HistoryLine:
     """One field's change as the card shows it."""
 
@@ -171,15 +218,29 @@ def history_of(resident: Resident) -> list[HistoryLine]:
     names = _names_of(rows)
     return [HistoryLine(row.field, str(FIELD_LABEL.get(row.field, row.field)),
                         shown(row.field, row.before, names), shown(row.field, row.after, names),
-                        row.user_name or "—", row.changed_at, row.source) for row in rows]
+                        _by(row), row.changed_at, row.source) for row in rows]
+
+
+def _by(row: RegisterChange) -> str:
+    """Who made a change, and how when not by hand."""
+    who = row.user_name or "—"
+    if row.source == Source.IMPORT.value:
+        return str(_l("%(who)s, importing the register", who=who))
+    return who
 
 
 def _names_of(rows: list[RegisterChange]) -> dict[tuple[str, str], str]:
     """Hamlets and households named by id in the rows, by (field, id)."""
+    return names_of((row.field, value) for row in rows for value in (row.before, row.after))
+
+
+def names_of(values) -> dict[tuple[str, str], str]:
+    """The names of the hamlets and households that (field, kept value) pairs name by id, for
+    `shown`."""
     ids = {"hamlet_id": set(), "household_id": set()}
-    for row in rows:
-        if row.field in ids:
-            ids[row.field].update(v for v in (row.before, row.after) if v and v.isdigit())
+    for name, value in values:
+        if name in ids and value and value.isdigit():
+            ids[name].add(value)
     names = {}
     if ids["hamlet_id"]:
         for unit_id, name in db.session.execute(select(AdministrativeUnit.id, AdministrativeUnit.name)
@@ -194,7 +255,7 @@ def _names_of(rows: list[RegisterChange]) -> dict[tuple[str, str], str]:
     return names
 
 
-def shown(field: str, value: str | None, names: dict | None = None) -> str:
+def shown(field: str, value: str | None, names: dict | None = None, masked: bool = True) -> str:
     """A kept value in words: dd/mm/yyyy, Nam/Nữ, có/không, a hamlet's or household's name."""
     if value is None:
         return "—"
@@ -208,6 +269,6 @@ def shown(field: str, value: str | None, names: dict | None = None) -> str:
         return str(RESIDENT_STATUS.get(ResidentStatus(value), value))
     if field in ("hamlet_id", "household_id"):
         return (names or {}).get((field, value), f"#{value}")
-    if field == "id_number":
+    if field == "id_number" and masked:
         return mask_id_number(value)
     return value

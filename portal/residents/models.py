@@ -186,6 +186,8 @@ class RegisterChange(db.Model):
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(16))  # corrections.Source
+    # The import that made it, for a change an import made.
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id", ondelete="SET NULL"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # Who it was, as they were named then (an account may be renamed or removed later).
     user_name: Mapped[str | None] = mapped_column(String(120))
