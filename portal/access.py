@@ -26,6 +26,9 @@ class Action(enum.StrEnum):
     CORRECT_CONTACT = "correct_contact"
     # Correct any of a person's fields: name, birth, sex, ID number, hamlet, household, status.
     CORRECT_RESIDENT = "correct_resident"
+    # See the commune's likely duplicates; merge two records of one person, or keep them apart.
+    MERGE_RESIDENTS = "merge_residents"
+    UNDO_MERGE = "undo_merge"  # take a merge back (admin)
     VIEW_FOLLOW_UP = "view_follow_up"
     PREPARE_LIST = "prepare_list"  # preview and submit the commune's list
     REVIEW_LIST = "review_list"  # approve or return
@@ -49,7 +52,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.COMMUNE_LEAD: frozenset({
         A.VIEW_HOME, A.WALK, A.SEARCH_RESIDENTS, A.SEARCH_BY_ID_NUMBER, A.VIEW_HEALTH_DETAILS,
         A.RECORD_VISIT, A.ADD_RESIDENT, A.CORRECT_CONTACT, A.CORRECT_RESIDENT,
-        A.VIEW_FOLLOW_UP, A.PREPARE_LIST, A.VIEW_LISTS,
+        A.MERGE_RESIDENTS, A.VIEW_FOLLOW_UP, A.PREPARE_LIST, A.VIEW_LISTS,
         A.VIEW_UNAPPROVED_LISTS, A.DOWNLOAD_LISTS, A.MANAGE_USERS, A.IMPORT_DATA,
     }),
     Role.DISTRICT_OFFICER: frozenset({
@@ -60,6 +63,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset({
         A.VIEW_HOME, A.SEARCH_RESIDENTS, A.MANAGE_USERS, A.VIEW_AUDIT, A.IMPORT_DATA,
         A.MANAGE_CAMPAIGNS, A.VIEW_LISTS, A.VIEW_UNAPPROVED_LISTS, A.ERASE_PERSONAL_DATA,
+        A.UNDO_MERGE,
     }),
 }
 

@@ -122,6 +122,10 @@ AUDIT_ACTION = {
     "resident.create": _l("Resident added"),
     "resident.correct": _l("A person's record corrected"),
     "household.correct": _l("A household's record corrected"),
+    "resident.merge": _l("Two records of one person merged"),
+    "resident.unmerge": _l("A merge undone"),
+    "resident.not_duplicate": _l("Two records kept apart: different people"),
+    "duplicates.view": _l("Looked at the likely duplicates"),
     "resident.search_id": _l("Searched by ID number"),
     "resident.erase": _l("A person's data erased"),
     "visit.create": _l("Visit recorded"),
@@ -228,6 +232,11 @@ CAMPAIGN_FIELD = {
 }
 SEX = {Sex.MALE: _l("Men only"), Sex.FEMALE: _l("Women only")}
 
+DUPLICATE_EVIDENCE = {
+    "name_and_birth_date": _l("Same name, same date of birth"),
+    "phone_and_year_in_household": _l("Same household, phone and year of birth"),
+}
+
 RESIDENT_STATUS = {
     ResidentStatus.PRESENT: _l("Lives here"),
     ResidentStatus.MOVED_AWAY: _l("Moved away"),
@@ -245,4 +254,5 @@ def register(app) -> None:
         IMPORT_FIELD_LABEL=IMPORT_FIELD, IMPORT_KIND_LABEL=IMPORT_KIND,
         IMPORT_STATE_LABEL=IMPORT_STATE, PROGRESS_COLUMN_LABEL=PROGRESS_COLUMN,
         THROTTLE_LABEL=THROTTLE, RESIDENT_STATUS_LABEL=RESIDENT_STATUS,
+        DUPLICATE_EVIDENCE_LABEL=DUPLICATE_EVIDENCE,
     )

@@ -8,7 +8,7 @@ names. A route added without an entry here makes the first test fail.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -42,6 +42,11 @@ ROUTES = {
     "visits.record": (Action.RECORD_VISIT, "resident"),
     "visits.batch": (Action.RECORD_VISIT, None),
     "residents.edit": (Action.CORRECT_CONTACT, "resident"),
+    "residents.duplicates": (Action.MERGE_RESIDENTS, None),
+    "residents.merge_pair": (Action.MERGE_RESIDENTS, None),
+    "residents.dismiss_pair": (Action.MERGE_RESIDENTS, None),
+    "residents.merges": (Action.UNDO_MERGE, None),
+    "residents.undo_merge_view": (Action.UNDO_MERGE, "merge"),
     "visits.undo": (Action.RECORD_VISIT, "visit"),
     "visits.household_absent": (Action.RECORD_VISIT, "household"),
     "visits.follow_up": (Action.VIEW_FOLLOW_UP, None),
@@ -165,6 +170,18 @@ def objects(app, world):
                       subject_type="list", subject_id=list_id, state=JobState.DONE)
             db.session.add(job)
             jobs[code] = job.id
+        # A merge in each commune, undone already (the undo answers 409, not 404, inside).
+        from portal.residents.models import ResidentMerge
+        merges = {}
+        for code, key in (("31117", "nam"), ("31183", "other")):
+            commune = db.session.scalar(select(AdministrativeUnit).where(
+                AdministrativeUnit.code == code))
+            merged = ResidentMerge(survivor_id=world[key], merged_id=999_999,
+                                   commune_id=commune.id, merged_record={}, moved={}, filled={},
+                                   undone_at=datetime(2026, 1, 1))
+            db.session.add(merged)
+            db.session.flush()
+            merges[code] = merged.id
         # A campaign of another province: outside the scope of everyone here, the admin too.
         province = create_unit(code="93", name="Tỉnh Hậu Giang", kind="Tỉnh",
                                level=UnitLevel.PROVINCE, parent=None)
@@ -192,6 +209,7 @@ def objects(app, world):
         "import": (imports["31117"], imports["31183"]),
         "unmatched": (unmatched["31117"], unmatched["31183"]),
         "campaign": (world["campaign"], elsewhere_id),
+        "merge": (merges["31117"], merges["31183"]),
     }
 
 

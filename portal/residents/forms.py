@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField
+from wtforms import (
+    BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, StringField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -147,3 +149,12 @@ class CorrectionForm(PersonForm):
     def validate_status_since(self, field):
         if field.data is not None and field.data > self.today:
             raise ValidationError(_l("This date cannot be in the future."))
+
+
+class PairForm(Form):
+    """Two records of the duplicates list: merge them (keeping one), or keep them apart."""
+
+    first_id = HiddenField(validators=[DataRequired()])
+    second_id = HiddenField(validators=[DataRequired()])
+    # For a merge: which of the two stays ("first" or "second").
+    keep = HiddenField()

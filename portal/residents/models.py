@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -197,3 +197,45 @@ class RegisterChange(db.Model):
         Index("ix_register_changes_resident", "resident_id", "changed_at"),
         Index("ix_register_changes_household", "household_id", "changed_at"),
     )
+
+
+class NotDuplicate(db.Model):
+    """Two residents a commune lead judged to be two people: not offered as a pair again."""
+
+    __tablename__ = "not_duplicates"
+
+    first_id: Mapped[int] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"), primary_key=True)
+    second_id: Mapped[int] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ResidentMerge(db.Model):
+    """Two records of one person made one: the survivor holds every visit and dose of both.
+
+    The merged person's record (its columns) and what moved to the survivor (ids by table) are
+    kept, and the survivor's empty fields it filled, so that an admin can undo it exactly.
+    """
+
+    __tablename__ = "resident_merges"
+    __scope__ = ScopedBy("commune_id", Within.COMMUNES)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survivor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"))
+    merged_id: Mapped[int] = mapped_column(Integer)
+    commune_id: Mapped[int] = mapped_column(
+        ForeignKey("administrative_units.id", ondelete="CASCADE"))
+    merged_record: Mapped[dict] = mapped_column(JSON)
+    moved: Mapped[dict] = mapped_column(JSON)
+    filled: Mapped[dict] = mapped_column(JSON)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    merged_at: Mapped[datetime] = mapped_column(default=utcnow)
+    undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    undone_at: Mapped[datetime | None] = mapped_column()
+
+    survivor: Mapped[Resident | None] = relationship(foreign_keys=[survivor_id])
+
+    __table_args__ = (Index("ix_resident_merges_commune", "commune_id", "merged_at"),)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, request, url_for
+from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
 from portal.access import Action, can, requires
@@ -14,16 +15,25 @@ from portal.rendering import render
 from portal.residents.corrections import (
     CONTACT_FIELDS, PERSON_FIELDS, correct_household, correct_resident,
 )
-from portal.residents.forms import CorrectionForm, HouseholdContactForm, ResidentForm, SearchForm
+from portal.ids import id_from
+from portal.residents.duplicates import (
+    UndoRefused, duplicates_in, merge, not_duplicates, undo_merge,
+)
+from portal.residents.forms import (
+    CorrectionForm, HouseholdContactForm, PairForm, ResidentForm, SearchForm,
+)
 from portal.residents.guardians import Guardian, guardian_of_minor
-from portal.residents.models import Resident, ResidentStatus, Sex
+from portal.residents.models import Dose, Resident, ResidentMerge, ResidentStatus, Sex
 from portal.residents.registry import (
     NewResident, add_resident, household_by_code, households_of, likely_duplicates,
     same_id_number,
 )
 from portal.residents.search import TooManyIdSearches, id_number_hint, search_residents
-from portal.scope import get_in_scope_or_404, hamlet_in_scope_or_404, hamlets_in_scope
+from portal.scope import (
+    communes_of, get_in_scope_or_404, hamlet_in_scope_or_404, hamlets_in_scope, in_scope,
+)
 from portal.units.tree import units_of
+from portal.visits.models import Visit
 from portal.timeutil import today_local
 
 bp = Blueprint("residents", __name__)
@@ -197,3 +207,91 @@ def _corrected(form, resident: Resident, full: bool) -> tuple[dict, str | None] 
     if household is not None and household.id != resident.household_id:
         address = None  # the household's own address stays as it is: the person moved in
     return person, address
+
+
+@bp.route("/duplicates")
+@requires(Action.MERGE_RESIDENTS)
+def duplicates():
+    """The commune's likely duplicates, each pair with its evidence: merge, or keep apart."""
+    pairs = [pair for commune in communes_of(current_user)
+             for pair in duplicates_in(commune)]
+    # Names, births, ID numbers and phones of many people at once: one event for the page.
+    audit.record_bulk_read("duplicates.view", "resident", None, unit_id=current_user.unit_id,
+                           people=2 * len(pairs))
+    response = render("residents/duplicates.html", pairs=pairs, form=PairForm(),
+                      counts=_counts([p.first.id for p in pairs] + [p.second.id for p in pairs]))
+    db.session.commit()
+    return response
+
+
+def _counts(ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Visits and doses of each resident: what a merge would bring together."""
+    if not ids:
+        return {}
+    visits = dict(db.session.execute(select(Visit.resident_id, func.count()).where(
+        Visit.resident_id.in_(ids)).group_by(Visit.resident_id)).all())
+    doses = dict(db.session.execute(select(Dose.resident_id, func.count()).where(
+        Dose.resident_id.in_(ids)).group_by(Dose.resident_id)).all())
+    return {i: (visits.get(i, 0), doses.get(i, 0)) for i in ids}
+
+
+def _pair(form: PairForm) -> tuple[Resident, Resident]:
+    """The two residents a pair form names, both in the user's scope and of one commune."""
+    first = get_in_scope_or_404(Resident, id_from(form.first_id.data) or 0, current_user)
+    second = get_in_scope_or_404(Resident, id_from(form.second_id.data) or 0, current_user)
+    if first.id == second.id or first.hamlet.parent_id != second.hamlet.parent_id:
+        abort(400)
+    return first, second
+
+
+@bp.route("/duplicates/merge", methods=["POST"])
+@requires(Action.MERGE_RESIDENTS)
+def merge_pair():
+    """Two records of one person made one: the one chosen stays, with everything of both."""
+    form = PairForm()
+    if not form.validate_on_submit() or form.keep.data not in ("first", "second"):
+        abort(400)
+    first, second = _pair(form)
+    survivor, merged = (first, second) if form.keep.data == "first" else (second, first)
+    merge(survivor, merged, user=current_user)
+    db.session.commit()
+    target = url_for("visits.card", resident_id=survivor.id, _anchor="history")
+    if getattr(request, "htmx", False):
+        return "", 204, {"HX-Redirect": target}
+    return redirect(target)
+
+
+@bp.route("/duplicates/dismiss", methods=["POST"])
+@requires(Action.MERGE_RESIDENTS)
+def dismiss_pair():
+    """Two people after all: not offered as a pair again."""
+    form = PairForm()
+    if not form.validate_on_submit():
+        abort(400)
+    first, second = _pair(form)
+    not_duplicates(first, second, user=current_user)
+    db.session.commit()
+    return redirect(url_for("residents.duplicates"))
+
+
+@bp.route("/merges")
+@requires(Action.UNDO_MERGE)
+def merges():
+    """The merges made in the admin's communes, newest first, each with its undo."""
+    rows = list(db.session.scalars(in_scope(current_user, ResidentMerge)
+                                   .order_by(ResidentMerge.merged_at.desc()).limit(200)))
+    return render("residents/merges.html", merges=rows, form=PairForm())
+
+
+@bp.route("/merges/<int:merge_id>/undo", methods=["POST"])
+@requires(Action.UNDO_MERGE)
+def undo_merge_view(merge_id: int):
+    """An admin takes a merge back: the two records as they were."""
+    merge_row = get_in_scope_or_404(ResidentMerge, merge_id, current_user)
+    try:
+        undo_merge(merge_row, user=current_user)
+    except UndoRefused:
+        db.session.rollback()
+        abort(409)
+    db.session.commit()
+    return redirect(url_for("residents.merges"))
