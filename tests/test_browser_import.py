@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
+from openpyxl import load_workbook
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -35,8 +39,11 @@ def test_a_commune_lead_imports_a_register_from_the_phone(app, phone, live_serve
     expect(phone.locator("#outcome")).to_contain_text("Đã nhập", timeout=30_000)
     expect(phone.locator("#outcome")).to_contain_text("Bị từ chối")
     with phone.expect_download() as report:
-        phone.tap("text=Tải các dòng bị từ chối")
+        phone.tap("text=Tải báo cáo: dòng không nhập được")
     assert report.value.suggested_filename.endswith(".xlsx")
+    book = load_workbook(io.BytesIO(Path(report.value.path()).read_bytes()), read_only=True)
+    # The refused rows, and Nguyễn Văn Đức's new phone number, field by field.
+    assert book.sheetnames == ["Dòng không nhập được", "Đã cập nhật"]
     with app.app_context():
         assert db.session.scalar(select(Resident).where(Resident.full_name == "Phạm Thị Hường"))
     assert problems == []
