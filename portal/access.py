@@ -29,6 +29,8 @@ class Action(enum.StrEnum):
     # See the commune's likely duplicates; merge two records of one person, or keep them apart.
     MERGE_RESIDENTS = "merge_residents"
     UNDO_MERGE = "undo_merge"  # take a merge back (admin)
+    # See the people whose identity disagrees, and send the list to the commune police.
+    CHECK_REGISTER = "check_register"
     VIEW_FOLLOW_UP = "view_follow_up"
     PREPARE_LIST = "prepare_list"  # preview and submit the commune's list
     REVIEW_LIST = "review_list"  # approve or return
@@ -52,7 +54,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.COMMUNE_LEAD: frozenset({
         A.VIEW_HOME, A.WALK, A.SEARCH_RESIDENTS, A.SEARCH_BY_ID_NUMBER, A.VIEW_HEALTH_DETAILS,
         A.RECORD_VISIT, A.ADD_RESIDENT, A.CORRECT_CONTACT, A.CORRECT_RESIDENT,
-        A.MERGE_RESIDENTS, A.VIEW_FOLLOW_UP, A.PREPARE_LIST, A.VIEW_LISTS,
+        A.MERGE_RESIDENTS, A.CHECK_REGISTER, A.VIEW_FOLLOW_UP, A.PREPARE_LIST, A.VIEW_LISTS,
         A.VIEW_UNAPPROVED_LISTS, A.DOWNLOAD_LISTS, A.MANAGE_USERS, A.IMPORT_DATA,
     }),
     Role.DISTRICT_OFFICER: frozenset({

@@ -126,6 +126,8 @@ AUDIT_ACTION = {
     "resident.unmerge": _l("A merge undone"),
     "resident.not_duplicate": _l("Two records kept apart: different people"),
     "duplicates.view": _l("Looked at the likely duplicates"),
+    "mismatches.view": _l("Looked at the identities to check with the police"),
+    "mismatches.download": _l("Downloaded the identities to check with the police"),
     "resident.search_id": _l("Searched by ID number"),
     "resident.erase": _l("A person's data erased"),
     "visit.create": _l("Visit recorded"),
@@ -235,6 +237,12 @@ SEX = {Sex.MALE: _l("Men only"), Sex.FEMALE: _l("Women only")}
 DUPLICATE_EVIDENCE = {
     "name_and_birth_date": _l("Same name, same date of birth"),
     "phone_and_year_in_household": _l("Same household, phone and year of birth"),
+}
+
+MISMATCH_KIND = {
+    "structure": _l("ID number disagrees with the birth year or sex"),
+    "held_by_another": _l("ID number given to someone else"),
+    "missing": _l("No ID number"),
 }
 
 RESIDENT_STATUS = {

@@ -47,6 +47,8 @@ ROUTES = {
     "residents.dismiss_pair": (Action.MERGE_RESIDENTS, None),
     "residents.merges": (Action.UNDO_MERGE, None),
     "residents.undo_merge_view": (Action.UNDO_MERGE, "merge"),
+    "residents.mismatches": (Action.CHECK_REGISTER, None),
+    "residents.mismatches_file": (Action.CHECK_REGISTER, None),
     "visits.undo": (Action.RECORD_VISIT, "visit"),
     "visits.household_absent": (Action.RECORD_VISIT, "household"),
     "visits.follow_up": (Action.VIEW_FOLLOW_UP, None),

@@ -50,6 +50,7 @@ class ListRow:
     reason: str
     detail: str
     guardian: str = ""  # a minor's, "Trần Văn Nam, 0387654321": printed for children's lists
+    id_number: str = ""  # whole: only on the list for the police, who check it
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ class ListDocument:
     approved_note: str | None = None
     # A children's campaign's list has a column of each child's parent or guardian.
     guardian_column: bool = False
+    # Another document than a compliance list: its own columns (planning.Layout).
+    layout: object | None = None
 
     @property
     def issuer_lines(self) -> list[str]:

@@ -64,6 +64,7 @@ class Column:
     header: str
     width: float
     field: str = ""
+    centred: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,9 @@ class Layout:
     pad_x: float = 3  # pt
     border: float = 0.5  # pt
     columns: tuple[Column, ...] = tuple(Column(*column) for column in HEADERS)
+    # The cells printed column by column (another document than the compliance list); the
+    # compliance list's row is written out whole, which renders its thousands of rows faster.
+    generic: bool = False
 
     @property
     def body_height(self) -> float:
@@ -99,8 +103,20 @@ LAYOUT = Layout()
 CHILDREN_LAYOUT = Layout(columns=tuple(Column(*column) for column in CHILDREN_HEADERS))
 
 
+# The commune's list for the police: the people whose identity the population data should
+# confirm, with the full ID number (the police check it), what disagrees and how.
+POLICE_LAYOUT = Layout(generic=True, columns=(
+    Column("STT", 13), Column("Họ và tên", 42, "full_name"),
+    Column("Ngày sinh", 20, "birth", True), Column("Giới tính", 12, "sex", True),
+    Column("Số CCCD/ CMND", 30, "id_number", True), Column("Địa chỉ", 45, "address"),
+    Column("Sai lệch", 35, "reason"), Column("Chi tiết", 55, "detail")))
+
+
 def layout_of(document: ListDocument) -> Layout:
-    """The geometry a list prints with: LAYOUT, or CHILDREN_LAYOUT with the guardian column."""
+    """The geometry a list prints with: its own, or LAYOUT, or CHILDREN_LAYOUT with the guardian
+    column."""
+    if document.layout is not None:
+        return document.layout
     return CHILDREN_LAYOUT if document.guardian_column else LAYOUT
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, Response, abort, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -16,8 +16,12 @@ from portal.residents.corrections import (
     CONTACT_FIELDS, PERSON_FIELDS, correct_household, correct_resident,
 )
 from portal.ids import id_from
+from portal.labels import MISMATCH_KIND
 from portal.residents.duplicates import (
     UndoRefused, duplicates_in, merge, not_duplicates, undo_merge,
+)
+from portal.residents.mismatches import (
+    counts_by_kind, mismatches_in, police_document, police_xlsx,
 )
 from portal.residents.forms import (
     CorrectionForm, HouseholdContactForm, PairForm, ResidentForm, SearchForm,
@@ -295,3 +299,49 @@ def undo_merge_view(merge_id: int):
         abort(409)
     db.session.commit()
     return redirect(url_for("residents.merges"))
+
+
+def _mismatches():
+    """The user's commune and its people to check (a commune lead has one commune)."""
+    communes = communes_of(current_user)
+    if not communes:
+        abort(404)
+    commune = communes[0]
+    return commune, mismatches_in(commune, today_local())
+
+
+@bp.route("/mismatches")
+@requires(Action.CHECK_REGISTER)
+def mismatches():
+    """The people whose identity the commune police should check, by kind, to send."""
+    commune, found = _mismatches()
+    audit.record_bulk_read("mismatches.view", "commune", commune.id, unit_id=commune.id,
+                           people=len(found))
+    response = render("residents/mismatches.html", commune=commune, mismatches=found,
+                      counts=counts_by_kind(found), labels=MISMATCH_KIND)
+    db.session.commit()
+    return response
+
+
+@bp.route("/mismatches.<any(xlsx, pdf):file_format>")
+@requires(Action.CHECK_REGISTER)
+def mismatches_file(file_format: str):
+    """The list for the police: Excel to answer in, or the official PDF (Decree 30/2020)."""
+    from portal.lists.document import in_document_language
+
+    with in_document_language():  # the details in the document's words too, whoever asks
+        commune, found = _mismatches()
+    document = police_document(commune, found, today_local())
+    audit.record_bulk_read("mismatches.download", "commune", commune.id, unit_id=commune.id,
+                           people=len(found), format=file_format)
+    db.session.commit()
+    if file_format == "pdf":
+        from portal.lists.pdf import render_pdf
+
+        body, kind = render_pdf(document), "application/pdf"
+    else:
+        body = police_xlsx(document)
+        kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    name = f"doi-chieu-dinh-danh-{commune.code}-{today_local():%Y%m%d}.{file_format}"
+    return Response(body, headers={"Content-Type": kind, "Cache-Control": "no-store",
+                                   "Content-Disposition": f'attachment; filename="{name}"'})
