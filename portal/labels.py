@@ -128,6 +128,7 @@ AUDIT_ACTION = {
     "duplicates.view": _l("Looked at the likely duplicates"),
     "mismatches.view": _l("Looked at the identities to check with the police"),
     "mismatches.download": _l("Downloaded the identities to check with the police"),
+    "mismatches.answer": _l("Applied the police's answer to the identities to check"),
     "resident.search_id": _l("Searched by ID number"),
     "resident.erase": _l("A person's data erased"),
     "visit.create": _l("Visit recorded"),

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.imports.models import Import, ImportKind, ImportState, UnmatchedDose
-from portal.residents.models import Resident
+from portal.residents.models import RegisterChange, Resident
 
 from helpers import unit
 
@@ -83,3 +83,51 @@ def test_in_english_the_screen_changes_and_the_document_does_not(app, client, wo
     rows = list(load_workbook(io.BytesIO(client.get("/mismatches.xlsx").data),
                               read_only=True).active.iter_rows(values_only=True))
     assert rows[3][8] == "Chưa có số định danh trong sổ."
+
+
+def test_the_polices_answer_is_applied_with_its_history(app, client, world, checks):
+    client.login("commune_lead")
+    book = load_workbook(io.BytesIO(client.get("/mismatches.xlsx").data))
+    sheet = book.active
+    header = [c.value for c in sheet[1]]
+    column = {name: header.index(name) + 1 for name in header}
+    lines = {sheet.cell(row, 3).value: row for row in range(2, sheet.max_row + 1)}
+    # Lan was born in 1964, as her card says; Nam's CCCD is 092090003333; Đức's is right.
+    sheet.cell(lines["Nguyễn Thị Lan"], column["Ngày sinh đúng"], "09/05/1964")
+    sheet.cell(lines["Trần Văn Nam"], column["Số CCCD/CMND đúng"], "092090003333")
+    # A row whose record code was changed to someone of another commune: refused.
+    forged = sheet.max_row + 1
+    for n, value in enumerate([c.value for c in sheet[lines["Nguyễn Văn Đức"]]], start=1):
+        sheet.cell(forged, n, value)
+    sheet.cell(forged, column["Mã hồ sơ (không sửa)"], world["other"])
+    sheet.cell(forged, column["Họ và tên đúng"], "Ai Đó")
+    out = io.BytesIO()
+    book.save(out)
+    page = client.post_form("/mismatches", {"file": (io.BytesIO(out.getvalue()), "tra-loi.xlsx")},
+                            content_type="multipart/form-data").get_data(as_text=True)
+    assert "2 người đã được sửa, 1 người giữ nguyên, 1 dòng bị từ chối." in page
+    assert "mã hồ sơ đã bị sửa" in page
+    with app.app_context():
+        lan = db.session.get(Resident, world["lan"])
+        assert (lan.birth_date, lan.birth_year) == (date(1964, 5, 9), 1964)
+        assert db.session.get(Resident, world["nam"]).id_number == "092090003333"
+        assert db.session.get(Resident, world["other"]).full_name == "Nguyễn Văn Đức"
+        changes = [(c.resident_id, c.source, c.field, c.before, c.after) for c in
+                   db.session.scalars(select(RegisterChange).order_by(RegisterChange.id))]
+    assert changes == [(world["lan"], "police", "birth_date", "1963-05-09", "1964-05-09"),
+                       (world["lan"], "police", "birth_year", "1963", "1964"),
+                       (world["nam"], "police", "id_number", None, "092090003333")]
+    names = [n for n in ("Nguyễn Thị Lan", "Nguyễn Văn Đức", "Trần Văn Nam")
+             if f"<strong>{n}</strong>" in page]
+    assert names == ["Nguyễn Văn Đức"]  # what is left to check
+    card = client.get(f"/residents/{world['lan']}").get_data(as_text=True)
+    assert "theo trả lời của công an" in card
+
+
+def test_a_file_that_is_not_the_list_is_refused_beside_the_field(app, client, world, checks):
+    client.login("commune_lead")
+    answer = client.post_form("/mismatches", {"file": (io.BytesIO(
+        "Họ và tên,Ngày sinh\r\nAi,1990\r\n".encode()), "khac.csv")},
+        content_type="multipart/form-data")
+    assert answer.status_code == 422
+    assert "không phải danh sách đối chiếu" in answer.get_data(as_text=True)

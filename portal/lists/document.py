@@ -51,6 +51,7 @@ class ListRow:
     detail: str
     guardian: str = ""  # a minor's, "Trần Văn Nam, 0387654321": printed for children's lists
     id_number: str = ""  # whole: only on the list for the police, who check it
+    resident_id: int = 0  # the record a row of the police's list answers for
 
 
 @dataclass(frozen=True)

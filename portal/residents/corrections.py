@@ -36,6 +36,7 @@ class Source(enum.StrEnum):
     HAND = "hand"  # a commune lead or a screener, on the card
     IMPORT = "import"  # a register import updated the person
     MERGE = "merge"  # two records of one person made one, or a merge undone
+    POLICE = "police"  # the commune police's answer to the identities to check
 
 
 # A person's fields a correction may change, in the order the card's history lists them.
@@ -227,6 +228,8 @@ def _by(row: RegisterChange) -> str:
     who = row.user_name or "—"
     if row.source == Source.IMPORT.value:
         return str(_l("%(who)s, importing the register", who=who))
+    if row.source == Source.POLICE.value:
+        return str(_l("%(who)s, from the police's answer", who=who))
     if row.source == Source.MERGE.value:
         return str(_l("%(who)s, merging two records of this person", who=who))
     return who

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, StringField,
 )
@@ -158,3 +159,11 @@ class PairForm(Form):
     second_id = HiddenField(validators=[DataRequired()])
     # For a merge: which of the two stays ("first" or "second").
     keep = HiddenField()
+
+
+class AnswerForm(Form):
+    """The police's answer: the identities list, filled in, as Excel."""
+
+    file = FileField(_l("The list the police answered (.xlsx)"),
+                     validators=[FileRequired(message=_l("Choose a file to upload."))],
+                     render_kw={"accept": ".xlsx,.xls,.csv"})

@@ -9,7 +9,7 @@ as a list to send.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
@@ -113,7 +113,8 @@ def police_document(commune: AdministrativeUnit, mismatches: list[Mismatch], tod
             sex="Nữ" if m.resident.sex is Sex.FEMALE else "Nam", id_number_masked="",
             id_number=m.resident.id_number or "",
             address=m.resident.household.address if m.resident.household else "", doses=0,
-            reason=MISMATCH_LABEL[m.kind], detail=m.detail) for m in mismatches]
+            reason=MISMATCH_LABEL[m.kind], detail=m.detail, resident_id=m.resident.id)
+            for m in mismatches]
         return ListDocument(
             issuing_body=f"ỦY BAN NHÂN DÂN\n{commune.name.upper()}",
             document_number="Số:        /DS-UBND",
@@ -140,7 +141,7 @@ def police_xlsx(document) -> bytes:
     sheet = workbook.create_sheet("Đối chiếu định danh")
     bold = Font(bold=True)
     header = ["STT", "Thôn, khu vực", "Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD/CMND",
-              "Địa chỉ", "Sai lệch", "Chi tiết"]
+              "Địa chỉ", "Sai lệch", "Chi tiết", *ANSWER_COLUMNS.values(), KEY_COLUMN]
     cells = []
     for name in header:
         cell = WriteOnlyCell(sheet, value=name)
@@ -150,7 +151,82 @@ def police_xlsx(document) -> bytes:
     for n, row in enumerate(document.rows, start=1):
         sheet.append([n, *[spreadsheet_safe(v) for v in (
             row.hamlet, row.full_name, row.birth, row.sex, row.id_number, row.address,
-            row.reason, row.detail)]])
+            row.reason, row.detail)], *[None] * len(ANSWER_COLUMNS), row.resident_id])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+# The columns the police fill in, by the field they correct (left blank: the register is right),
+# and the one that names the record (not to be changed).
+ANSWER_COLUMNS = {"full_name": "Họ và tên đúng", "birth_date": "Ngày sinh đúng",
+                  "sex": "Giới tính đúng", "id_number": "Số CCCD/CMND đúng"}
+KEY_COLUMN = "Mã hồ sơ (không sửa)"
+_PRINTED = {"full_name": "Họ và tên", "birth_date": "Ngày sinh", "sex": "Giới tính",
+            "id_number": "Số CCCD/CMND"}
+
+
+@dataclass
+class AnswerResult:
+    """What the police's answer did: people corrected, rows with nothing to change, rows refused
+    with their reasons (in the user's language)."""
+
+    corrected: int = 0
+    unchanged: int = 0
+    refused: list[tuple[int, str, list[str]]] = field(default_factory=list)
+
+
+def apply_police_answer(table, user, today: date) -> AnswerResult:
+    """The list the police answered, read back: for each row, the values they confirmed (the
+    printed ones where they wrote none), checked as an import checks them, applied to the
+    record with their history (source police). A row whose record is not the user's, or whose
+    values fail a check, is refused with the reason; the others are applied."""
+    from portal.imports.base import check_person
+    from portal.residents.corrections import Source, correct_resident
+    from portal.residents.registry import same_id_number
+    from portal.scope import in_scope
+
+    headers = {fold(str(h or "")): n for n, h in enumerate(table.headers)}
+    printed = {name: headers.get(fold(title)) for name, title in _PRINTED.items()}
+    answered = {name: headers.get(fold(title)) for name, title in ANSWER_COLUMNS.items()}
+    key = headers.get(fold(KEY_COLUMN))
+    if key is None or None in printed.values():
+        raise ValueError("not the list this portal made")
+    result = AnswerResult()
+    for row in table.rows:
+        cells = row.cells
+        resident_id = _number(cells[key] if key < len(cells) else None)
+        name = str(cells[printed["full_name"]] or "") if printed["full_name"] < len(cells) else ""
+        resident = db.session.scalar(in_scope(user, Resident).where(
+            Resident.id == resident_id)) if resident_id else None
+        if resident is None:
+            result.refused.append((row.line, name, [_(
+                "This row names no one of your commune: its record code was changed.")]))
+            continue
+        merged = [(cells[answered[f]] if answered[f] is not None and answered[f] < len(cells)
+                   and cells[answered[f]] not in (None, "") else
+                   cells[printed[f]] if printed[f] < len(cells) else None) for f in _PRINTED]
+        mapping = {f: n for n, f in enumerate(_PRINTED)}
+        person, reasons = check_person(merged, mapping, today, birth_required=True,
+                                       gives_sex=True, refuses_bad_phone=False)
+        taken = same_id_number(person.id_number) if not reasons else None
+        if taken is not None and taken.id != resident.id:
+            reasons.append(_("This ID number already belongs to a resident."))
+        if reasons:
+            result.refused.append((row.line, name, reasons))
+            continue
+        values = {"full_name": person.full_name, "birth_date": person.birth_date,
+                  "birth_year": person.birth_year, "sex": person.sex,
+                  "id_number": person.id_number}
+        if correct_resident(resident, values, user=user, source=Source.POLICE):
+            result.corrected += 1
+        else:
+            result.unchanged += 1
+    return result
+
+
+def _number(value) -> int | None:
+    text = str(value or "").strip()
+    if text.endswith(".0"):
+        text = text[:-2]
+    return int(text) if text.isdigit() and len(text) < 10 else None

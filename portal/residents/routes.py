@@ -21,10 +21,10 @@ from portal.residents.duplicates import (
     UndoRefused, duplicates_in, merge, not_duplicates, undo_merge,
 )
 from portal.residents.mismatches import (
-    counts_by_kind, mismatches_in, police_document, police_xlsx,
+    apply_police_answer, counts_by_kind, mismatches_in, police_document, police_xlsx,
 )
 from portal.residents.forms import (
-    CorrectionForm, HouseholdContactForm, PairForm, ResidentForm, SearchForm,
+    AnswerForm, CorrectionForm, HouseholdContactForm, PairForm, ResidentForm, SearchForm,
 )
 from portal.residents.guardians import Guardian, guardian_of_minor
 from portal.residents.models import Dose, Resident, ResidentMerge, ResidentStatus, Sex
@@ -310,17 +310,53 @@ def _mismatches():
     return commune, mismatches_in(commune, today_local())
 
 
-@bp.route("/mismatches")
+@bp.route("/mismatches", methods=["GET", "POST"])
 @requires(Action.CHECK_REGISTER)
 def mismatches():
-    """The people whose identity the commune police should check, by kind, to send."""
+    """The people whose identity the commune police should check, by kind, to send; posted,
+    the police's answer, whose corrections are applied with their history."""
+    form = AnswerForm()
+    answer, status = None, 200
+    if request.method == "POST":
+        if not can(current_user, Action.CORRECT_RESIDENT):
+            abort(403)
+        answer, status = _police_answer(form)
     commune, found = _mismatches()
     audit.record_bulk_read("mismatches.view", "commune", commune.id, unit_id=commune.id,
                            people=len(found))
     response = render("residents/mismatches.html", commune=commune, mismatches=found,
-                      counts=counts_by_kind(found), labels=MISMATCH_KIND)
+                      counts=counts_by_kind(found), labels=MISMATCH_KIND, form=form,
+                      answer=answer, status=status)
     db.session.commit()
     return response
+
+
+def _police_answer(form: AnswerForm):
+    """The answer applied (committed), or the form's errors: (result or None, status)."""
+    from portal.imports.reading import UnreadableFile, read_table
+
+    if not form.validate_on_submit():
+        return None, 422
+    file = form.file.data
+    try:
+        table = read_table(file.filename or "tra-loi.xlsx", file.read())
+        result = apply_police_answer(table, current_user, today_local())
+    except UnreadableFile as unreadable:
+        db.session.rollback()
+        form.file.errors = [*form.file.errors, str(unreadable.message)]
+        return None, 422
+    except ValueError:
+        db.session.rollback()
+        form.file.errors = [*form.file.errors, _(
+            "This is not the identities list the portal made: download it again, fill in the "
+            "columns of the answer, and upload it.")]
+        return None, 422
+    audit.record("mismatches.answer", "commune", current_user.unit_id,
+                 unit_id=current_user.unit_id,
+                 after={"corrected": result.corrected, "unchanged": result.unchanged,
+                        "refused": len(result.refused)})
+    db.session.commit()
+    return result, 200
 
 
 @bp.route("/mismatches.<any(xlsx, pdf):file_format>")
