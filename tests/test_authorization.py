@@ -49,6 +49,11 @@ ROUTES = {
     "residents.undo_merge_view": (Action.UNDO_MERGE, "merge"),
     "residents.mismatches": (Action.CHECK_REGISTER, None),
     "residents.mismatches_file": (Action.CHECK_REGISTER, None),
+    "residents.register": (Action.CORRECT_RESIDENT, None),
+    "residents.household": (Action.CORRECT_RESIDENT, "household"),
+    "residents.hand_over_view": (Action.CORRECT_RESIDENT, "resident"),
+    "residents.arrivals_view": (Action.CORRECT_RESIDENT, None),
+    "residents.receive_view": (Action.CORRECT_RESIDENT, "handover"),
     "visits.undo": (Action.RECORD_VISIT, "visit"),
     "visits.household_absent": (Action.RECORD_VISIT, "household"),
     "visits.follow_up": (Action.VIEW_FOLLOW_UP, None),
@@ -184,6 +189,19 @@ def objects(app, world):
             db.session.add(merged)
             db.session.flush()
             merges[code] = merged.id
+        # A person handed over to each commune, received already (receiving again: 409).
+        from portal.residents.models import ResidentHandover
+        handovers = {}
+        for code, key, other in (("31117", "other", "31183"), ("31183", "nam", "31117")):
+            to = db.session.scalar(select(AdministrativeUnit).where(
+                AdministrativeUnit.code == code))
+            source = db.session.scalar(select(AdministrativeUnit).where(
+                AdministrativeUnit.code == other))
+            handover = ResidentHandover(resident_id=world[key], from_commune_id=source.id,
+                                        to_commune_id=to.id, received_at=datetime(2026, 1, 1))
+            db.session.add(handover)
+            db.session.flush()
+            handovers[code] = handover.id
         # A campaign of another province: outside the scope of everyone here, the admin too.
         province = create_unit(code="93", name="Tỉnh Hậu Giang", kind="Tỉnh",
                                level=UnitLevel.PROVINCE, parent=None)
@@ -212,6 +230,7 @@ def objects(app, world):
         "unmatched": (unmatched["31117"], unmatched["31183"]),
         "campaign": (world["campaign"], elsewhere_id),
         "merge": (merges["31117"], merges["31183"]),
+        "handover": (handovers["31117"], handovers["31183"]),
     }
 
 

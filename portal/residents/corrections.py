@@ -47,7 +47,7 @@ PERSON_FIELDS = (
 )
 # What a screener may correct at the door: how to reach the person (DESIGN.md: contact only).
 CONTACT_FIELDS = frozenset({"phone", "guardian_name", "guardian_phone"})
-HOUSEHOLD_FIELDS = ("address",)
+HOUSEHOLD_FIELDS = ("address", "head_name")
 
 FIELD_LABEL = {
     "full_name": _l("Full name"),
@@ -66,6 +66,7 @@ FIELD_LABEL = {
     "status": _l("Status"),
     "status_since": _l("Status since"),
     "address": _l("Household address"),
+    "head_name": _l("Head of household"),
 }
 
 
@@ -233,6 +234,16 @@ def _by(row: RegisterChange) -> str:
     if row.source == Source.MERGE.value:
         return str(_l("%(who)s, merging two records of this person", who=who))
     return who
+
+
+def history_of_household(household: Household) -> list[HistoryLine]:
+    """A household's own changes (its address, its head), newest first, in words."""
+    rows = list(db.session.scalars(select(RegisterChange).where(
+        RegisterChange.household_id == household.id, RegisterChange.resident_id.is_(None))
+        .order_by(RegisterChange.changed_at.desc(), RegisterChange.id.desc())))
+    return [HistoryLine(row.field, str(FIELD_LABEL.get(row.field, row.field)),
+                        shown(row.field, row.before), shown(row.field, row.after), _by(row),
+                        row.changed_at, row.source) for row in rows]
 
 
 def _names_of(rows: list[RegisterChange]) -> dict[tuple[str, str], str]:

@@ -143,6 +143,8 @@ class CorrectionForm(PersonForm):
     hamlet_id = SelectField(_l("Hamlet"), coerce=str)
     household_code = StringField(_l("Household code"), validators=[Optional(), Length(max=32)],
                                  render_kw={"autocomplete": "off"})
+    new_household_address = StringField(_l("Or the address of a new household"),
+                                        validators=[Optional(), Length(max=255)])
     status = SelectField(_l("Status"), choices=[
         SelectChoice(status.value, label) for status, label in RESIDENT_STATUS.items()])
     status_since = DateField(_l("Since (date)"), validators=[Optional()])
@@ -167,3 +169,29 @@ class AnswerForm(Form):
     file = FileField(_l("The list the police answered (.xlsx)"),
                      validators=[FileRequired(message=_l("Choose a file to upload."))],
                      render_kw={"accept": ".xlsx,.xls,.csv"})
+
+
+class HouseholdForm(Form):
+    """A household's address and head, or another household of the hamlet to merge into it."""
+
+    address = StringField(_l("Household address"), validators=[Optional(), Length(max=255)])
+    head_name = StringField(_l("Head of household"), validators=[Optional(), Length(max=120)])
+    merge_code = StringField(_l("Code of a household to merge into this one"),
+                             validators=[Optional(), Length(max=32)],
+                             render_kw={"autocomplete": "off"})
+
+
+class HandOverForm(Form):
+    """The commune of the portal a person moved to."""
+
+    commune_id = SelectField(_l("Moved to the commune"), coerce=str,
+                             validators=[DataRequired(message=_l("Choose the commune."))])
+
+
+class ReceiveForm(Form):
+    """Where an arriving person lives now: a hamlet, and a household or a new one."""
+
+    hamlet_id = SelectField(_l("Hamlet"), coerce=str)
+    household_code = StringField(_l("Household code"), validators=[Optional(), Length(max=32)])
+    new_household_address = StringField(_l("Or the address of a new household"),
+                                        validators=[Optional(), Length(max=255)])

@@ -239,3 +239,28 @@ class ResidentMerge(db.Model):
     survivor: Mapped[Resident | None] = relationship(foreign_keys=[survivor_id])
 
     __table_args__ = (Index("ix_resident_merges_commune", "commune_id", "merged_at"),)
+
+
+class ResidentHandover(db.Model):
+    """A person who moved to another commune of the portal: handed over by the commune they
+    left (where they are moved away from that day), received by the other into a hamlet."""
+
+    __tablename__ = "resident_handovers"
+    __scope__ = ScopedBy("to_commune_id", Within.COMMUNES)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"))
+    from_commune_id: Mapped[int] = mapped_column(
+        ForeignKey("administrative_units.id", ondelete="CASCADE"))
+    to_commune_id: Mapped[int] = mapped_column(
+        ForeignKey("administrative_units.id", ondelete="CASCADE"))
+    handed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    handed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    received_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    received_at: Mapped[datetime | None] = mapped_column()
+
+    resident: Mapped[Resident] = relationship()
+    from_commune: Mapped[AdministrativeUnit] = relationship(foreign_keys=[from_commune_id])
+
+    __table_args__ = (Index("ix_resident_handovers_to", "to_commune_id", "received_at"),)

@@ -68,7 +68,7 @@ def household_by_code(hamlet: AdministrativeUnit, code: str) -> Household | None
                                                      Household.code == code.strip()))
 
 
-def _next_household_code(hamlet: AdministrativeUnit) -> str:
+def next_household_code(hamlet: AdministrativeUnit) -> str:
     codes = db.session.scalars(select(Household.code).where(Household.hamlet_id == hamlet.id))
     numbers = [int(c.rsplit("-", 1)[-1]) for c in codes if c.rsplit("-", 1)[-1].isdigit()]
     return f"HGĐ-{(max(numbers, default=0) + 1):04d}"
@@ -78,7 +78,7 @@ def add_resident(hamlet: AdministrativeUnit, entry: NewResident, *, user) -> Res
     """Add the resident (and their new household, if any) to the hamlet; the caller commits."""
     household = household_in_hamlet(hamlet, entry.household_id)
     if household is None and entry.new_household_address:
-        household = Household(hamlet_id=hamlet.id, code=_next_household_code(hamlet),
+        household = Household(hamlet_id=hamlet.id, code=next_household_code(hamlet),
                               address=entry.new_household_address,
                               head_name=normalise_name(entry.full_name))
         db.session.add(household)

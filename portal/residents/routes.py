@@ -24,10 +24,17 @@ from portal.residents.mismatches import (
     apply_police_answer, counts_by_kind, mismatches_in, police_document, police_xlsx,
 )
 from portal.residents.forms import (
-    AnswerForm, CorrectionForm, HouseholdContactForm, PairForm, ResidentForm, SearchForm,
+    AnswerForm, CorrectionForm, HandOverForm, HouseholdContactForm, HouseholdForm, PairForm,
+    ReceiveForm, ResidentForm, SearchForm,
+)
+from portal.residents.households import (
+    arrivals, hand_over, members_of, merge_households, new_household, receive,
 )
 from portal.residents.guardians import Guardian, guardian_of_minor
-from portal.residents.models import Dose, Resident, ResidentMerge, ResidentStatus, Sex
+from portal.residents.corrections import history_of_household
+from portal.residents.models import (
+    Dose, Household, Resident, ResidentHandover, ResidentMerge, ResidentStatus, Sex,
+)
 from portal.residents.registry import (
     NewResident, add_resident, household_by_code, households_of, likely_duplicates,
     same_id_number,
@@ -36,6 +43,7 @@ from portal.residents.search import TooManyIdSearches, id_number_hint, search_re
 from portal.scope import (
     communes_of, get_in_scope_or_404, hamlet_in_scope_or_404, hamlets_in_scope, in_scope,
 )
+from portal.units.tree import communes_within
 from portal.units.tree import units_of
 from portal.visits.models import Visit
 from portal.timeutil import today_local
@@ -148,7 +156,8 @@ def edit(resident_id: int):
     # The form shows the person's health details (risk flags): read like the card.
     audit.record("resident.view", "resident", resident.id, unit_id=resident.hamlet_id)
     db.session.commit()
-    context = {"resident": resident, "form": form, "full": full}
+    context = {"resident": resident, "form": form, "full": full,
+               "communes": _other_communes() if full else []}
     if request.method == "GET":
         return render("residents/edit.html", block="form", **context)
     values = _corrected(form, resident, full) if form.validate_on_submit() else None
@@ -183,7 +192,12 @@ def _corrected(form, resident: Resident, full: bool) -> tuple[dict, str | None] 
         return None
     code = (form.household_code.data or "").strip()
     household = resident.household
-    if code and (household is None or household.code != code or household.hamlet_id != hamlet.id):
+    new_address = (form.new_household_address.data or "").strip()
+    if new_address:  # a household the register does not have yet, in the hamlet chosen
+        household = new_household(hamlet, new_address, user=current_user,
+                                  head_name=form.full_name.data)
+    elif code and (household is None or household.code != code
+                   or household.hamlet_id != hamlet.id):
         household = household_by_code(hamlet, code)
         if household is None:
             form.household_code.errors.append(
@@ -381,3 +395,111 @@ def mismatches_file(file_format: str):
     name = f"doi-chieu-dinh-danh-{commune.code}-{today_local():%Y%m%d}.{file_format}"
     return Response(body, headers={"Content-Type": kind, "Cache-Control": "no-store",
                                    "Content-Disposition": f'attachment; filename="{name}"'})
+
+
+
+@bp.route("/households/<int:household_id>", methods=["GET", "POST"])
+@requires(Action.CORRECT_RESIDENT)
+def household(household_id: int):
+    """A household: its members and history; its address and head corrected, or another
+    household of the hamlet merged into it."""
+    place = get_in_scope_or_404(Household, household_id, current_user)
+    form = HouseholdForm(data={"address": place.address, "head_name": place.head_name or ""}
+                         if request.method == "GET" else None)
+    status = 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            status = 422
+        elif form.merge_code.data:
+            other = household_by_code(place.hamlet, form.merge_code.data)
+            if other is None or other.id == place.id:
+                form.merge_code.errors.append(_("There is no other household %(code)s in "
+                                                "%(hamlet)s.", code=form.merge_code.data.strip(),
+                                                hamlet=place.hamlet.name))
+                status = 422
+            else:
+                merge_households(place, other, user=current_user)
+                db.session.commit()
+                return redirect(url_for("residents.household", household_id=place.id))
+        else:
+            correct_household(place, {"address": (form.address.data or "").strip(),
+                                      "head_name": (form.head_name.data or "").strip()},
+                              user=current_user)
+            db.session.commit()
+            return redirect(url_for("residents.household", household_id=place.id))
+    return render("residents/household.html", household=place, form=form, status=status,
+                  members=members_of(place), history=history_of_household(place))
+
+
+def _other_communes() -> list:
+    """The communes of the user's province (or district, under the 2019 tree), but theirs: where
+    a person of the portal may move."""
+    mine = communes_of(current_user)
+    if not mine:
+        return []
+    top = mine[0].parent
+    while top is not None and top.parent is not None:
+        top = top.parent
+    within = units_of(communes_within(top)) if top is not None else []
+    return [c for c in within if c.id not in {m.id for m in mine}]
+
+
+@bp.route("/residents/<int:resident_id>/hand-over", methods=["POST"])
+@requires(Action.CORRECT_RESIDENT)
+def hand_over_view(resident_id: int):
+    """The person moved to another commune of the portal: handed over, not deleted."""
+    resident = get_in_scope_or_404(Resident, resident_id, current_user)
+    form = HandOverForm()
+    communes = _other_communes()
+    form.commune_id.choices = [SelectChoice(str(c.id), c.name) for c in communes]
+    if not form.validate_on_submit():
+        abort(400)
+    to = next(c for c in communes if str(c.id) == form.commune_id.data)
+    hand_over(resident, to, user=current_user, today=today_local())
+    db.session.commit()
+    return redirect(url_for("visits.card", resident_id=resident.id, _anchor="history"))
+
+
+@bp.route("/arrivals", methods=["GET"])
+@requires(Action.CORRECT_RESIDENT)
+def arrivals_view():
+    """The people handed over to the commune by another: to place in a hamlet."""
+    waiting = arrivals(current_user)
+    hamlets = units_of(hamlets_in_scope(current_user))
+    form = ReceiveForm()
+    form.hamlet_id.choices = [SelectChoice(str(h.id), h.name) for h in hamlets]
+    return render("residents/arrivals.html", arrivals=waiting, form=form)
+
+
+@bp.route("/arrivals/<int:handover_id>", methods=["POST"])
+@requires(Action.CORRECT_RESIDENT)
+def receive_view(handover_id: int):
+    """An arriving person placed in a hamlet and household of the commune."""
+    handover = get_in_scope_or_404(ResidentHandover, handover_id, current_user)
+    if handover.received_at is not None:
+        abort(409)
+    hamlets = units_of(hamlets_in_scope(current_user))
+    form = ReceiveForm()
+    form.hamlet_id.choices = [SelectChoice(str(h.id), h.name) for h in hamlets]
+    if not form.validate_on_submit():
+        abort(400)
+    hamlet = next(h for h in hamlets if str(h.id) == form.hamlet_id.data)
+    address = (form.new_household_address.data or "").strip()
+    place = None
+    if address:
+        place = new_household(hamlet, address, user=current_user,
+                              head_name=handover.resident.full_name)
+    elif form.household_code.data:
+        place = household_by_code(hamlet, form.household_code.data)
+        if place is None:
+            abort(400)
+    receive(handover, hamlet, place, user=current_user)
+    db.session.commit()
+    return redirect(url_for("visits.card", resident_id=handover.resident_id, _anchor="history"))
+
+
+@bp.route("/register")
+@requires(Action.CORRECT_RESIDENT)
+def register():
+    """The commune's register work: people arriving, likely duplicates, identities to check."""
+    return render("residents/register.html", arriving=len(arrivals(current_user)))
