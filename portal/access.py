@@ -31,6 +31,8 @@ class Action(enum.StrEnum):
     UNDO_MERGE = "undo_merge"  # take a merge back (admin)
     # See the people whose identity disagrees, and send the list to the commune police.
     CHECK_REGISTER = "check_register"
+    # Load the official list of units again, rename or add a hamlet (admin).
+    MANAGE_UNITS = "manage_units"
     VIEW_FOLLOW_UP = "view_follow_up"
     PREPARE_LIST = "prepare_list"  # preview and submit the commune's list
     REVIEW_LIST = "review_list"  # approve or return
@@ -65,7 +67,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset({
         A.VIEW_HOME, A.SEARCH_RESIDENTS, A.MANAGE_USERS, A.VIEW_AUDIT, A.IMPORT_DATA,
         A.MANAGE_CAMPAIGNS, A.VIEW_LISTS, A.VIEW_UNAPPROVED_LISTS, A.ERASE_PERSONAL_DATA,
-        A.UNDO_MERGE,
+        A.UNDO_MERGE, A.MANAGE_UNITS,
     }),
 }
 

@@ -50,6 +50,10 @@ ROUTES = {
     "residents.mismatches": (Action.CHECK_REGISTER, None),
     "residents.mismatches_file": (Action.CHECK_REGISTER, None),
     "residents.register": (Action.CORRECT_RESIDENT, None),
+    "admin.units": (Action.MANAGE_UNITS, None),
+    "admin.units_load": (Action.MANAGE_UNITS, None),
+    "admin.hamlet_rename": (Action.MANAGE_UNITS, "hamlet"),
+    "admin.hamlet_add": (Action.MANAGE_UNITS, "commune"),
     "residents.household": (Action.CORRECT_RESIDENT, "household"),
     "residents.hand_over_view": (Action.CORRECT_RESIDENT, "resident"),
     "residents.arrivals_view": (Action.CORRECT_RESIDENT, None),
@@ -218,6 +222,8 @@ def objects(app, world):
         db.session.commit()
         household_of = {key: db.session.get(Resident, world[key]).household_id
                         for key in ("nam", "other")}
+        communes = tuple(db.session.scalar(select(AdministrativeUnit.id).where(
+            AdministrativeUnit.code == code)) for code in ("31117", "31183"))
     return {
         "resident": (world["nam"], world["other"]),
         "hamlet": (hamlet_of["nam"], hamlet_of["other"]),
@@ -231,6 +237,7 @@ def objects(app, world):
         "campaign": (world["campaign"], elsewhere_id),
         "merge": (merges["31117"], merges["31183"]),
         "handover": (handovers["31117"], handovers["31183"]),
+        "commune": communes,
     }
 
 

@@ -71,3 +71,13 @@ class PasswordResetForm(Form):
         DataRequired(message=_l("Type the new password again.")),
         EqualTo("password", message=_l("The two passwords are not the same."))],
         render_kw=PASSWORD_ATTRIBUTES)
+
+
+class HamletForm(Form):
+    """A hamlet's name and kind, as the province set them."""
+
+    kind = StringField(_l("Kind (Khu vực, Ấp, Thôn, Tổ dân phố)"),
+                       validators=[DataRequired(message=_l("Enter the kind of hamlet.")),
+                                   Length(max=40)])
+    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Enter the name.")),
+                                               Length(max=120)])

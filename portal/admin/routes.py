@@ -161,3 +161,6 @@ def _edit_page(user: User, *, form=None, password_form=None, block=None, status=
         _fill_choices(form)
     return render("admin/user_edit.html", block=block, status=status, user=user, form=form,
                   password_form=password_form or PasswordResetForm(formdata=None), **extra)
+
+
+from portal.admin import units  # noqa: E402,F401  (its routes, on this blueprint)
