@@ -163,4 +163,4 @@ def _edit_page(user: User, *, form=None, password_form=None, block=None, status=
                   password_form=password_form or PasswordResetForm(formdata=None), **extra)
 
 
-from portal.admin import units  # noqa: E402,F401  (its routes, on this blueprint)
+from portal.admin import units  # noqa: F401  (its routes, on this blueprint)

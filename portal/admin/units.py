@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 
 from flask import abort, redirect, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 

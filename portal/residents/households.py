@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from portal.audit.log import record
 from portal.extensions import db
-from portal.residents.corrections import correct_household, correct_resident
+from portal.residents.corrections import correct_resident
 from portal.residents.models import (
     Household, RegisterChange, Resident, ResidentHandover, ResidentStatus,
 )

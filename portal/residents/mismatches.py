@@ -226,7 +226,5 @@ def apply_police_answer(table, user, today: date) -> AnswerResult:
 
 
 def _number(value) -> int | None:
-    text = str(value or "").strip()
-    if text.endswith(".0"):
-        text = text[:-2]
+    text = str(value or "").strip().removesuffix(".0")
     return int(text) if text.isdigit() and len(text) < 10 else None
