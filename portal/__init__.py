@@ -135,7 +135,7 @@ def register_templating(app: Flask) -> None:
     from portal.access import Action, can, sees_health_details
     from portal.campaigns.active import campaign_choice, deadline_of
     from portal.residents.ages import age_of
-    from portal.timeutil import today_local
+    from portal.timeutil import local_time, today_local
     from portal.residents.identity import mask_id_number
     from portal.visits.models import Outcome
     from portal.visits.outcomes import CLOSED, OUTCOME_DETAILS, PER_CAMPAIGN_FIELDS
@@ -171,6 +171,12 @@ def register_templating(app: Flask) -> None:
     def format_dmy_local(value) -> str:
         """A stored UTC time as the day and hour in Vietnam."""
         return flask_babel.format_datetime(value, "dd/MM/yyyy HH:mm") if value else ""
+
+    @app.template_filter("day_local")
+    def format_day_local(value) -> str:
+        """A stored UTC time as the day it was in Vietnam, dd/mm/yyyy (a list submitted at
+        01:00 on 02/12 in Vietnam is of 02/12, not of the 1st as in UTC)."""
+        return local_time(value).strftime("%d/%m/%Y") if value else ""
 
     @app.template_filter("labels_json")
     def labels_json(labels) -> str:
