@@ -37,6 +37,9 @@ from portal.visits.walk import hamlet_walk, household_walk
 
 bp = Blueprint("visits", __name__)
 
+# Rows of a follow-up list a page shows at once.
+FOLLOW_UP_PAGE = 200
+
 
 def _campaign_or_404():
     """The campaign the user works on; 404 when no open campaign covers their unit."""
@@ -211,14 +214,23 @@ def follow_up(kind: str):
     days = min(max(request.args.get("days", 14, type=int), 1), 365)
     rows = follow_up_list(current_user, campaign, which, today_local(), hamlet_id=hamlet_id,
                           within_days=days)
-    hamlets = [p.hamlet for p in hamlet_progress(current_user, campaign)]
+    # A page of FOLLOW_UP_PAGE at a time (a phone on a weak network), more as asked; the whole
+    # list to print.
+    whole = request.args.get("all") == "1"
+    page = min(max(request.args.get("page", 1, type=int), 1), 100_000)
+    shown = rows if whole else rows[(page - 1) * FOLLOW_UP_PAGE:page * FOLLOW_UP_PAGE]
+    more = 0 if whole else min(FOLLOW_UP_PAGE, max(0, len(rows) - page * FOLLOW_UP_PAGE))
+    next_page = page > 1 and getattr(request, "htmx", False)
+    hamlets = [] if next_page else [p.hamlet for p in hamlet_progress(current_user, campaign)]
     # Rendered before the commit, which would expire every row the page reads.
-    response = render("visits/follow_up.html", block="rows", kind=which, rows=rows,
+    response = render("visits/follow_up.html", block="page" if next_page else "rows",
+                      kind=which, rows=shown, total=len(rows), more=more, page=page,
+                      paged=len(rows) > FOLLOW_UP_PAGE and not whole,
                       campaign=campaign, hamlets=hamlets, hamlet_id=hamlet_id, days=days,
                       kinds=list(FollowUp))
     # Phones, reasons and notes of many people at once: one event for the page.
     audit.record_bulk_read("follow_up.view", "follow_up", which.value,
-                           unit_id=hamlet_id or current_user.unit_id, people=len(rows),
+                           unit_id=hamlet_id or current_user.unit_id, people=len(shown),
                            campaign=campaign.id, hamlet=hamlet_id,
                            days=days if which is FollowUp.DEFERRALS else None)
     db.session.commit()
