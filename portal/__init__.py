@@ -178,6 +178,11 @@ def register_templating(app: Flask) -> None:
         01:00 on 02/12 in Vietnam is of 02/12, not of the 1st as in UTC)."""
         return local_time(value).strftime("%d/%m/%Y") if value else ""
 
+    @app.template_filter("days_ago")
+    def days_ago(value) -> int:
+        """Whole days in Vietnam from a stored UTC time to today: 0 the same day."""
+        return (today_local() - local_time(value).date()).days if value else 0
+
     @app.template_filter("labels_json")
     def labels_json(labels) -> str:
         """A label map as JSON for a page's script: codes to their words in this language."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from portal.access import Action, can
 from portal.campaigns.models import Campaign
@@ -25,6 +26,20 @@ def lists_waiting(user) -> list[ComplianceList]:
         in_scope(user, ComplianceList)
         .where(ComplianceList.state == ListState.SUBMITTED)
         .order_by(ComplianceList.submitted_at)
+    ).all()
+
+
+def returned_lists(user) -> list[ComplianceList]:
+    """Lists of the user's communes that the district returned and that no newer version has
+    followed yet, newest first: the commune lead is told, with the district's comment."""
+    newer = aliased(ComplianceList)
+    return db.session.scalars(
+        in_scope(user, ComplianceList)
+        .where(ComplianceList.state == ListState.RETURNED,
+               ~select(newer.id).where(newer.commune_id == ComplianceList.commune_id,
+                                       newer.campaign_id == ComplianceList.campaign_id,
+                                       newer.version > ComplianceList.version).exists())
+        .order_by(ComplianceList.reviewed_at.desc())
     ).all()
 
 

@@ -7,7 +7,7 @@ from portal.auth.models import Role
 from portal.auth.throttle import recent_throttles
 from portal.campaigns.active import chosen_campaign
 from portal.campaigns.coverage import commune_coverage
-from portal.lists.browse import approved_lists, lists_waiting
+from portal.lists.browse import approved_lists, lists_waiting, returned_lists
 from portal.scope import units_in_scope
 from portal.units.tree import count_by_level
 from portal.visits.progress import PROGRESS_COLUMNS, column_totals, hamlet_progress
@@ -22,6 +22,7 @@ def home_context(user) -> dict:
     if user.role is Role.COMMUNE_LEAD:
         context["columns"] = [name for name, _ in PROGRESS_COLUMNS]
         context["totals"] = column_totals(context["hamlets"])
+        context["returned"] = returned_lists(user)
     if user.role is Role.DISTRICT_OFFICER:
         context["coverage"] = commune_coverage(user, campaign)
         context["waiting"] = lists_waiting(user)
