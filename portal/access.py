@@ -33,6 +33,8 @@ class Action(enum.StrEnum):
     CHECK_REGISTER = "check_register"
     # Load the official list of units again, rename or add a hamlet (admin).
     MANAGE_UNITS = "manage_units"
+    # The day's report per commune (visits, doses, refusals, coverage), to send up.
+    DAILY_REPORT = "daily_report"
     VIEW_FOLLOW_UP = "view_follow_up"
     PREPARE_LIST = "prepare_list"  # preview and submit the commune's list
     REVIEW_LIST = "review_list"  # approve or return
@@ -62,6 +64,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.DISTRICT_OFFICER: frozenset({
         A.VIEW_HOME, A.SEARCH_RESIDENTS, A.VIEW_HEALTH_DETAILS, A.VIEW_FOLLOW_UP,
         A.REVIEW_LIST, A.VIEW_LISTS, A.VIEW_UNAPPROVED_LISTS, A.DOWNLOAD_LISTS, A.VIEW_AUDIT,
+        A.DAILY_REPORT,
     }),
     Role.CLERK: frozenset({A.VIEW_HOME, A.VIEW_LISTS, A.DOWNLOAD_LISTS}),
     Role.ADMIN: frozenset({

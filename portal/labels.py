@@ -125,6 +125,7 @@ AUDIT_ACTION = {
     "resident.merge": _l("Two records of one person merged"),
     "household.create": _l("Household added"),
     "unit.rename": _l("A hamlet renamed"),
+    "report.download": _l("Downloaded a daily report"),
     "units.load": _l("The official list of units loaded"),
     "unit.create": _l("A hamlet added"),
     "household.merge": _l("Two households merged"),

@@ -51,6 +51,8 @@ ROUTES = {
     "residents.mismatches_file": (Action.CHECK_REGISTER, None),
     "residents.register": (Action.CORRECT_RESIDENT, None),
     "admin.units": (Action.MANAGE_UNITS, None),
+    "campaigns.daily": (Action.DAILY_REPORT, None),
+    "campaigns.daily_file": (Action.DAILY_REPORT, None),
     "admin.units_load": (Action.MANAGE_UNITS, None),
     "admin.hamlet_rename": (Action.MANAGE_UNITS, "hamlet"),
     "admin.hamlet_add": (Action.MANAGE_UNITS, "commune"),

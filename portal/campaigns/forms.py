@@ -12,7 +12,7 @@ from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.campaigns.manage import CampaignDetails
-from portal.forms import NOT_A_DATE, Form
+from portal.forms import NOT_A_DATE, Form, day_filter
 from portal.labels import DOSE
 from portal.residents.models import Sex
 from portal.units.models import AdministrativeUnit, UnitLevel
@@ -89,3 +89,12 @@ class CampaignForm(Form):
             min_interval_days=self.min_interval_days.data, starts_on=self.starts_on.data,
             deadline=self.deadline.data,
         )
+
+
+class DayForm(Form):
+    """The day a report is for, read from the query string; today when none."""
+
+    class Meta:
+        csrf = False  # a GET form: it changes nothing
+
+    day = day_filter(_l("Day"))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, request, url_for
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.access import Action, requires
-from portal.campaigns.forms import CampaignForm
+from portal.campaigns.forms import CampaignForm, DayForm
 from portal.campaigns.manage import (
     CHANGEABLE_WHEN_APPROVED, DETAILS, CampaignDetails, CampaignRejected, campaigns_in_scope,
     close_campaign, closed_on, create_campaign, has_approved_list,
@@ -18,6 +20,9 @@ from portal.extensions import db
 from portal.rejections import show_beside_fields
 from portal.rendering import go_to, render
 from portal.scope import get_in_scope_or_404
+from portal.audit.log import record
+from portal.campaigns.active import chosen_campaign
+from portal.campaigns.daily import daily_document, daily_report, daily_xlsx
 from portal.timeutil import today_local
 
 bp = Blueprint("campaigns", __name__)
@@ -106,3 +111,50 @@ def _edit_page(campaign: Campaign, *, form: CampaignForm | None = None, block=No
 def _campaign_words():
     """How the list and the campaign's page say who, by when, and since when it is closed."""
     return {"target_in_words": target_in_words, "closed_on": closed_on}
+
+
+def _report_day() -> tuple[DayForm, date]:
+    """The day asked for (?day=yyyy-mm-dd), today in Vietnam when none; a day that is not one
+    is refused beside the field (and today's report shown), one after today is today."""
+    form = DayForm(request.args)
+    day = form.day.data if form.validate() and form.day.data else today_local()
+    day = min(day, today_local())
+    if not form.day.errors:
+        form.day.data = day
+    return form, day
+
+
+@bp.route("/reports/daily")
+@requires(Action.DAILY_REPORT)
+def daily():
+    """The day's report per commune: visits, doses, newly up to date, refusals, coverage now."""
+    campaign = chosen_campaign(current_user)
+    form, day = _report_day()
+    rows = daily_report(current_user, campaign, day) if campaign else []
+    return render("campaigns/daily.html", campaign=campaign, day=day, rows=rows, form=form,
+                  today=today_local())
+
+
+@bp.route("/reports/daily.<any(xlsx, pdf):file_format>")
+@requires(Action.DAILY_REPORT)
+def daily_file(file_format: str):
+    """The day's report to send up: Excel, or the PDF in the layout of Decree 30/2020."""
+    campaign = chosen_campaign(current_user)
+    if campaign is None:
+        abort(404)
+    _form, day = _report_day()
+    document = daily_document(current_user, campaign, day,
+                              daily_report(current_user, campaign, day))
+    record("report.download", "report", "daily", unit_id=current_user.unit_id,
+           after={"day": day.isoformat(), "campaign": campaign.id, "format": file_format})
+    db.session.commit()
+    if file_format == "pdf":
+        from portal.lists.pdf import render_pdf
+
+        body, kind = render_pdf(document), "application/pdf"
+    else:
+        body = daily_xlsx(document)
+        kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    name = f"bao-cao-ngay-{day:%Y%m%d}.{file_format}"
+    return Response(body, headers={"Content-Type": kind, "Cache-Control": "no-store",
+                                   "Content-Disposition": f'attachment; filename="{name}"'})

@@ -75,8 +75,10 @@ class ListDocument:
     approved_note: str | None = None
     # A children's campaign's list has a column of each child's parent or guardian.
     guardian_column: bool = False
-    # Another document than a compliance list: its own columns (planning.Layout).
+    # Another document than a compliance list: its own columns (planning.Layout), and the line
+    # that closes its table when it is not grouped by hamlet.
     layout: object | None = None
+    total_label: str | None = None
 
     @property
     def issuer_lines(self) -> list[str]:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from portal.lists.document import DOCUMENT_LANGUAGE, ListDocument, ListRow
+from portal.lists.document import DOCUMENT_LANGUAGE, ListDocument
 from portal.lists.fonts import FONT_DIR, FONT_FAMILY, check_fonts, font_faces_css
 from portal.lists.planning import (
     MAX_WORKERS, PAGES_PER_PART, Part, balanced_parts, layout_of,
@@ -122,7 +122,7 @@ def _normalised(document: ListDocument) -> ListDocument:
     def nfc(text):
         return unicodedata.normalize("NFC", text) if isinstance(text, str) else text
 
-    rows = [ListRow(**{name: nfc(value) for name, value in vars(row).items()})
+    rows = [type(row)(**{name: nfc(value) for name, value in vars(row).items()})
             for row in document.rows]
     fields = {name: nfc(value) for name, value in vars(document).items() if name != "rows"}
     fields["signer_caption"] = [nfc(line) for line in document.signer_caption]

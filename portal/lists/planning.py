@@ -87,6 +87,9 @@ class Layout:
     # The cells printed column by column (another document than the compliance list); the
     # compliance list's row is written out whole, which renders its thousands of rows faster.
     generic: bool = False
+    # Rows under a heading per hamlet with a subtotal of people (a list of people); else rows
+    # alone, then the document's own total line.
+    grouped: bool = True
 
     @property
     def body_height(self) -> float:
@@ -110,6 +113,15 @@ POLICE_LAYOUT = Layout(generic=True, columns=(
     Column("Ngày sinh", 20, "birth", True), Column("Giới tính", 12, "sex", True),
     Column("Số CCCD/ CMND", 30, "id_number", True), Column("Địa chỉ", 45, "address"),
     Column("Sai lệch", 35, "reason"), Column("Chi tiết", 55, "detail")))
+
+
+# The district's daily report: a line per commune (campaigns/daily.py).
+DAILY_LAYOUT = Layout(generic=True, grouped=False, columns=(
+    Column("STT", 13), Column("Xã, phường", 55, "name"),
+    Column("Lần rà soát", 22, "visits", True), Column("Mũi tiêm ghi nhận", 22, "doses", True),
+    Column("Người mới tiêm đủ", 28, "newly", True), Column("Từ chối", 22, "refusals", True),
+    Column("Đối tượng", 28, "target", True), Column("Đã tiêm", 30, "up_to_date", True),
+    Column("Tỷ lệ", 32, "percent", True)))
 
 
 def layout_of(document: ListDocument) -> Layout:
@@ -150,6 +162,10 @@ def entries_of(document: ListDocument) -> list[Entry]:
     groups = 0
     index = 0
     rows = document.rows
+    if not layout.grouped:
+        entries = [Entry("row", str(n), row=row) for n, row in enumerate(rows, start=1)]
+        entries.append(Entry("total", label=document.total_label or ""))
+        return [_with_height(entry, layout) for entry in entries]
     while index < len(rows):
         hamlet = rows[index].hamlet
         groups += 1
