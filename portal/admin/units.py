@@ -26,6 +26,8 @@ from portal.units.models import AdministrativeUnit, UnitLevel, create_unit
 JOB_KIND = "units_load"
 # A hamlet's code: its commune's, a dash and a number ("31117-01").
 _HAMLET_NUMBER = re.compile(r"-(\d+)$")
+# A job's id (jobs.runner.start): anything else in the query string names no job.
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 def _province_of(user) -> AdministrativeUnit:
@@ -83,8 +85,8 @@ def units():
     hamlets = list(db.session.scalars(select(AdministrativeUnit).where(
         AdministrativeUnit.parent_id == commune.id).order_by(AdministrativeUnit.code))) \
         if commune else []
-    job_id = request.args.get("job")
-    job = db.session.get(Job, job_id) if job_id else None
+    job_id = request.args.get("job", "")
+    job = db.session.get(Job, job_id) if _UUID.match(job_id) else None
     if job is not None and (job.kind != JOB_KIND or job.subject_id != province.id):
         job = None
     return render("admin/units.html", province=province, counts=_counts(province),
