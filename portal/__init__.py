@@ -194,6 +194,11 @@ def register_templating(app: Flask) -> None:
         """Counts with the locale's thousands separator: 12.345 in Vietnamese."""
         return flask_babel.format_decimal(value or 0, format="#,##0")
 
+    @app.template_filter("decimal")
+    def format_one_decimal(value) -> str:
+        """A figure with one decimal in the locale's way: 2,5 in Vietnamese."""
+        return flask_babel.format_decimal(value or 0, format="0.0")
+
     @app.template_filter("pct")
     def format_percent(value) -> str:
         """Percentages with one decimal, comma-separated in Vietnamese: 58,1 %."""

@@ -52,6 +52,7 @@ ROUTES = {
     "residents.register": (Action.CORRECT_RESIDENT, None),
     "admin.units": (Action.MANAGE_UNITS, None),
     "campaigns.daily": (Action.DAILY_REPORT, None),
+    "visits.supervision_view": (Action.VIEW_SUPERVISION, None),
     "campaigns.daily_file": (Action.DAILY_REPORT, None),
     "admin.units_load": (Action.MANAGE_UNITS, None),
     "admin.hamlet_rename": (Action.MANAGE_UNITS, "hamlet"),

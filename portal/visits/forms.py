@@ -8,9 +8,11 @@ from types import SimpleNamespace
 
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.forms import Form
 from portal.ids import id_from
@@ -180,3 +182,17 @@ class HouseholdAbsentForm(Form):
     def validate_client_uuid(self, field):
         if not _UUID.match(field.data or ""):
             raise ValidationError(_l("This form is damaged. Reload the page and try again."))
+
+
+class SupervisionForm(Form):
+    """The days the supervision page looks back over, from the query string."""
+
+    class Meta:
+        csrf = False  # a GET form: it changes nothing
+
+    days = IntegerField(_l("Over the last (days)"), default=7,
+                        validators=[Optional(), NumberRange(1, 60)],
+                        render_kw={"inputmode": "numeric"})
+    quiet = IntegerField(_l("Not visited for (days)"), default=3,
+                         validators=[Optional(), NumberRange(1, 60)],
+                         render_kw={"inputmode": "numeric"})

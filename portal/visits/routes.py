@@ -21,7 +21,7 @@ from portal.timeutil import today_local, utcnow
 from portal.visits.batch import BadBatch, receive, visits_of
 from portal.visits.card import card_context, entry_facts
 from portal.visits.followup import FollowUp, follow_up_list
-from portal.visits.forms import HouseholdAbsentForm, VisitForm
+from portal.visits.forms import HouseholdAbsentForm, SupervisionForm, VisitForm
 from portal.visits.models import Visit
 from portal.visits.progress import hamlet_progress
 from portal.visits.recording import (
@@ -33,6 +33,7 @@ from portal.visits.recording import (
     undo_knock,
 )
 from portal.visits.recording import household_absent as record_household_absent
+from portal.visits.supervision import supervision
 from portal.visits.walk import hamlet_walk, household_walk
 
 bp = Blueprint("visits", __name__)
@@ -249,3 +250,17 @@ def pending():
     already = knock_of(kept.form.get("client_uuid", ""))
     return render("visits/pending.html", resident=resident, kept=kept, facts=entry_facts(form),
                   already=already, message=_("Your session ended while you were saving."))
+
+
+@bp.route("/supervision")
+@requires(Action.VIEW_SUPERVISION)
+def supervision_view():
+    """Per screener and per hamlet, the last days' visits and outcomes; the hamlets left."""
+    campaign = _campaign_or_404()
+    form = SupervisionForm(request.args)
+    valid = form.validate()
+    days = form.days.data if valid and form.days.data else 7
+    quiet = form.quiet.data if valid and form.quiet.data else 3
+    return render("visits/supervision.html", campaign=campaign, days=days, quiet=quiet,
+                  form=form,
+                  report=supervision(current_user, campaign, today_local(), days, quiet))
