@@ -95,3 +95,17 @@ def stacked_bars(title: str, rows: list[tuple[str, dict[str, int]]],
                               format_decimal(total, format="#,##0")))
     chart.height = len(rows) * (BAR + GAP) + 4
     return chart
+
+
+def value_bars(title: str, rows: list[tuple[str, int]], colour: str = "#0b5cad") -> Chart:
+    """A bar for each row, as long as its value against the largest (visits a day)."""
+    chart = Chart(title, label_width=60)
+    plot = chart.plot_width
+    largest = max((value for _, value in rows), default=0)
+    for n, (label, value) in enumerate(rows):
+        width = plot * value / largest if largest else 0.0
+        chart.bars.append(Bar(label, n * (BAR + GAP),
+                              (Segment(chart.label_width, width, colour, title, value),),
+                              format_decimal(value, format="#,##0")))
+    chart.height = len(rows) * (BAR + GAP) + 4
+    return chart

@@ -64,6 +64,18 @@ def test_the_days_figures_per_commune_tie_out_with_the_districts_home(app, clien
                        "Phường Cái Khế")
     assert cells[:4] == ["1", "1", "1", "0"]
 
+    # The last 14 days: today's and yesterday's lines tie out with their day's report, and the
+    # chart's bars are the table's figures.
+    page = client.get("/reports/daily").get_data(as_text=True)
+    trend = re.search(r'<table class="figures" id="trend">(.*?)</table>', page, re.DOTALL).group(1)
+    lines = {cells[0]: cells[1:] for cells in (
+        [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+        for row in re.findall(r"<tr>(.*?)</tr>", trend)) if cells}
+    assert lines[today.strftime("%d/%m/%Y")] == ["2", "1"]
+    assert lines[(today - timedelta(days=1)).strftime("%d/%m/%Y")] == ["1", "1"]
+    bars = [int(v) for v in re.findall(r'data-value="(\d+)"', re.search(
+        r'<figure class="chart" id="trend-chart">(.*?)</figure>', page, re.DOTALL).group(1))]
+    assert bars == [int(v[0]) for v in lines.values()] and len(bars) == 14
     rows = list(load_workbook(io.BytesIO(client.get("/reports/daily.xlsx").data),
                               read_only=True).active.iter_rows(values_only=True))
     line = next(r for r in rows if r[1] == "Phường Cái Khế")

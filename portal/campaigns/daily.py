@@ -152,3 +152,34 @@ def daily_xlsx(document) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class DayTotals:
+    day: date
+    visits: int
+    doses: int
+
+
+def days_before(user, campaign: Campaign, until: date, days: int = 14) -> list[DayTotals]:
+    """The visits and the campaign's doses recorded in scope, day by day (Vietnam's), over the
+    `days` days up to `until`: the trend beside the day's report."""
+    from datetime import timedelta
+
+    from portal.scope import hamlets_in_scope
+
+    hamlets = hamlets_in_scope(user)
+    totals = []
+    for back in range(days - 1, -1, -1):
+        day = until - timedelta(days=back)
+        since, end = day_range(day, day)
+        visits = db.session.scalar(
+            select(func.count()).select_from(Visit).join(Resident, Resident.id == Visit.resident_id)
+            .where(Resident.hamlet_id.in_(hamlets), Visit.counts_in(campaign),
+                   Visit.visited_at >= since, Visit.visited_at < end))
+        doses = db.session.scalar(
+            select(func.count()).select_from(Dose).join(Resident, Resident.id == Dose.resident_id)
+            .where(Resident.hamlet_id.in_(hamlets), Dose.kind == campaign.required_dose,
+                   Dose.created_at >= since, Dose.created_at < end))
+        totals.append(DayTotals(day, visits, doses))
+    return totals

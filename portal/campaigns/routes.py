@@ -22,7 +22,8 @@ from portal.rendering import go_to, render
 from portal.scope import get_in_scope_or_404
 from portal.audit.log import record
 from portal.campaigns.active import chosen_campaign
-from portal.campaigns.daily import daily_document, daily_report, daily_xlsx
+from portal.campaigns.daily import daily_document, daily_report, daily_xlsx, days_before
+from portal.charts import value_bars
 from portal.timeutil import today_local
 
 bp = Blueprint("campaigns", __name__)
@@ -131,8 +132,10 @@ def daily():
     campaign = chosen_campaign(current_user)
     form, day = _report_day()
     rows = daily_report(current_user, campaign, day) if campaign else []
+    trend = days_before(current_user, campaign, day) if campaign else []
+    chart = value_bars(_("Visits a day"), [(f"{t.day:%d/%m}", t.visits) for t in trend])
     return render("campaigns/daily.html", campaign=campaign, day=day, rows=rows, form=form,
-                  today=today_local())
+                  today=today_local(), trend=trend, trend_chart=chart)
 
 
 @bp.route("/reports/daily.<any(xlsx, pdf):file_format>")
