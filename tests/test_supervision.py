@@ -56,3 +56,10 @@ def test_each_screener_and_hamlet_with_their_visits_and_the_hamlets_left(app, cl
     page = client.get("/supervision?quiet=1").get_data(as_text=True)
     left = re.search(r'id="not-visited">(.*?)</div>', page, re.DOTALL).group(1)
     assert "Khu vực 2" in left and "Khu vực 1" not in left  # Hoa's visit was 30 hours ago
+
+
+def test_across_communes_each_hamlet_says_its_commune(app, client, world):
+    client.login("district_officer")
+    page = client.get("/supervision").get_data(as_text=True)
+    assert "<td>Khu vực 1 · Phường Cái Khế" in page
+    assert "<td>Khu vực 1<" not in page

@@ -108,11 +108,13 @@ def supervision(user, campaign: Campaign, today: date, days: int = 7,
     for user_id, activity in by_user.items():
         activity.name = names.get(user_id, "—")
     places = hamlets_by_name(hamlets)
+    # Across several communes, hamlets share names ("Khu vực 1"): each says its commune.
+    several = len({place.parent_id for place in places}) > 1
     hamlet_rows, quiet = [], []
     quiet_since = day_start(today - timedelta(days=quiet_days - 1))
     for place in places:
         activity = by_hamlet.get(place.id, Activity("", days))
-        activity.name = place.name
+        activity.name = f"{place.name} · {place.parent.name}" if several else place.name
         activity.last_visit = last.get(place.id)
         hamlet_rows.append(activity)
         if activity.last_visit is None or activity.last_visit < quiet_since:
