@@ -27,3 +27,46 @@ def spreadsheet_safe(value):
         return value
     value = _SPLIT_BEFORE_FORMULA.sub(r"\1'", replace_control_characters(value))
     return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def add_sheet(workbook, title: str, header: list[str], rows) -> None:
+    """A sheet of a write-only workbook: the header in bold, then the rows, every cell through
+    spreadsheet_safe."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    sheet = workbook.create_sheet(title)
+    bold = Font(bold=True)
+    cells = []
+    for name in header:
+        cell = WriteOnlyCell(sheet, value=spreadsheet_safe(name))
+        cell.font = bold
+        cells.append(cell)
+    sheet.append(cells)
+    for row in rows:
+        sheet.append([spreadsheet_safe(value) for value in row])
+
+
+def xlsx_of(sheets: list[tuple[str, list[str], object]]) -> bytes:
+    """A workbook of (title, header, rows) sheets, as bytes."""
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    for title, header, rows in sheets:
+        add_sheet(workbook, title, header, rows)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def attachment(body: bytes, media_type: str, name: str):
+    """A file to download: personal data, so no cache keeps a copy."""
+    from flask import Response
+
+    return Response(body, content_type=media_type, headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})

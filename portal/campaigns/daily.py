@@ -74,7 +74,10 @@ def daily_report(user, campaign: Campaign, day: date) -> list[DailyRow]:
 def daily_document(user, campaign: Campaign, day: date, rows: list[DailyRow]):
     """The report as an official document (Decree 30/2020), in Vietnamese: the district's."""
     from portal.lists.document import (
-        DEFAULT_SIGNER_TITLE, ListDocument, in_document_language, signer_caption,
+        DEFAULT_SIGNER_TITLE,
+        ListDocument,
+        in_document_language,
+        signer_caption,
     )
     from portal.lists.planning import DAILY_LAYOUT
 
@@ -125,33 +128,15 @@ class PrintedRow:
 
 
 def daily_xlsx(document) -> bytes:
-    """The report as a spreadsheet: the same lines, then the totals."""
-    import io
+    """The report as a spreadsheet: the same lines as the document."""
+    from portal.exports import xlsx_of
 
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    from portal.exports import spreadsheet_safe
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Báo cáo ngày")
-    bold = Font(bold=True)
     header = ["STT", "Xã, phường", "Lần rà soát", "Mũi tiêm ghi nhận", "Người mới tiêm đủ",
               "Từ chối", "Đối tượng", "Đã tiêm", "Tỷ lệ (%)"]
-    cells = []
-    for name in header:
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.font = bold
-        cells.append(cell)
-    sheet.append(cells)
-    for n, row in enumerate(document.rows, start=1):
-        sheet.append([n, spreadsheet_safe(row.name), row.visits, row.doses, row.newly,
-                      row.refusals, row.target, row.up_to_date,
-                      round(100 * row.up_to_date / row.target, 1) if row.target else 0.0])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return xlsx_of([("Báo cáo ngày", header, (
+        [n, row.name, row.visits, row.doses, row.newly, row.refusals, row.target,
+         row.up_to_date, round(100 * row.up_to_date / row.target, 1) if row.target else 0.0]
+        for n, row in enumerate(document.rows, start=1)))])
 
 
 @dataclass(frozen=True)

@@ -4,26 +4,36 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.access import Action, requires
+from portal.audit.log import record
+from portal.campaigns.active import chosen_campaign
+from portal.campaigns.daily import daily_document, daily_report, daily_xlsx, days_before
 from portal.campaigns.forms import CampaignForm, DayForm
 from portal.campaigns.manage import (
-    CHANGEABLE_WHEN_APPROVED, DETAILS, CampaignDetails, CampaignRejected, campaigns_in_scope,
-    close_campaign, closed_on, create_campaign, has_approved_list,
-    target_in_words, units_to_run, update_campaign,
+    CHANGEABLE_WHEN_APPROVED,
+    DETAILS,
+    CampaignDetails,
+    CampaignRejected,
+    campaigns_in_scope,
+    close_campaign,
+    closed_on,
+    create_campaign,
+    has_approved_list,
+    target_in_words,
+    units_to_run,
+    update_campaign,
 )
 from portal.campaigns.models import Campaign
+from portal.charts import value_bars
+from portal.exports import XLSX, attachment
 from portal.extensions import db
 from portal.rejections import show_beside_fields
 from portal.rendering import go_to, render
 from portal.scope import get_in_scope_or_404
-from portal.audit.log import record
-from portal.campaigns.active import chosen_campaign
-from portal.campaigns.daily import daily_document, daily_report, daily_xlsx, days_before
-from portal.charts import value_bars
 from portal.timeutil import today_local
 
 bp = Blueprint("campaigns", __name__)
@@ -156,8 +166,5 @@ def daily_file(file_format: str):
 
         body, kind = render_pdf(document), "application/pdf"
     else:
-        body = daily_xlsx(document)
-        kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    name = f"bao-cao-ngay-{day:%Y%m%d}.{file_format}"
-    return Response(body, headers={"Content-Type": kind, "Cache-Control": "no-store",
-                                   "Content-Disposition": f'attachment; filename="{name}"'})
+        body, kind = daily_xlsx(document), XLSX
+    return attachment(body, kind, f"bao-cao-ngay-{day:%Y%m%d}.{file_format}")

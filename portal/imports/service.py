@@ -15,17 +15,22 @@ it holds personal data that is now in the database, or refused and in the report
 from __future__ import annotations
 
 import hashlib
-import io
 
 from flask import current_app
 from sqlalchemy import select
 
 from portal.audit.log import record
-from portal.exports import spreadsheet_safe
+from portal.exports import xlsx_of
 from portal.extensions import db
 from portal.imports.models import Import, ImportKind, ImportMapping, ImportState
 from portal.imports.reading import (
-    DOSE_FIELDS, RESIDENT_FIELDS, Cell, Table, UnreadableFile, check_upload, guess_mapping,
+    DOSE_FIELDS,
+    RESIDENT_FIELDS,
+    Cell,
+    Table,
+    UnreadableFile,
+    check_upload,
+    guess_mapping,
     read_table,
 )
 from portal.jobs.models import Job
@@ -227,55 +232,30 @@ def report_xlsx(table: Table, refused, changes=(), conflicts=()) -> bytes:
     """The import's report: the refused rows as they were in the file, with the line and the
     reasons beside them; for a register, a sheet of what it changed (each field, before and
     after) and one of the corrections made by hand that it did not overwrite."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
     from portal.residents.corrections import FIELD_LABEL, names_of, shown, stored
 
-    workbook = Workbook(write_only=True)
-    bold = Font(bold=True)
-
-    def sheet_of(title: str, header: list[str]):
-        sheet = workbook.create_sheet(title)
-        cells = []
-        for name in header:
-            cell = WriteOnlyCell(sheet, value=spreadsheet_safe(name))
-            cell.font = bold
-            cells.append(cell)
-        sheet.append(cells)
-        return sheet
-
-    sheet = sheet_of("Dòng không nhập được", ["Dòng", *table.headers, "Lý do"])
-    for row in refused:
-        sheet.append([row.line, *[spreadsheet_safe(value) for value in row.cells],
-                      spreadsheet_safe("; ".join(row.reasons))])
     names = names_of([(c.field, stored(v)) for c in changes for v in (c.before, c.after)]
                      + [(c.field, stored(v)) for c in conflicts for v in (c.kept, c.register)])
 
     def words(field: str, value) -> str:
-        return spreadsheet_safe(shown(field, stored(value), names, masked=False))
+        return shown(field, stored(value), names, masked=False)
 
+    def label(field: str) -> str:
+        return str(FIELD_LABEL.get(field, field))
+
+    sheets = [("Dòng không nhập được", ["Dòng", *table.headers, "Lý do"],
+               ([row.line, *row.cells, "; ".join(row.reasons)] for row in refused))]
     if changes:
-        sheet = sheet_of("Đã cập nhật", ["Dòng", "Họ và tên", "Thông tin", "Trước", "Sau"])
-        for change in changes:
-            sheet.append([change.line, spreadsheet_safe(change.name),
-                          spreadsheet_safe(str(FIELD_LABEL.get(change.field, change.field))),
-                          words(change.field, change.before), words(change.field, change.after)])
+        sheets.append(("Đã cập nhật", ["Dòng", "Họ và tên", "Thông tin", "Trước", "Sau"], (
+            [c.line, c.name, label(c.field), words(c.field, c.before), words(c.field, c.after)]
+            for c in changes)))
     if conflicts:
-        sheet = sheet_of("Đã sửa tay, chưa cập nhật", [
+        sheets.append(("Đã sửa tay, chưa cập nhật", [
             "Dòng", "Họ và tên", "Thông tin", "Giữ (đã sửa tay)", "Theo sổ", "Người sửa",
-            "Lúc sửa"])
-        for conflict in conflicts:
-            sheet.append([conflict.line, spreadsheet_safe(conflict.name),
-                          spreadsheet_safe(str(FIELD_LABEL.get(conflict.field, conflict.field))),
-                          words(conflict.field, conflict.kept),
-                          words(conflict.field, conflict.register),
-                          spreadsheet_safe(conflict.by),
-                          local_time(conflict.at).strftime("%d/%m/%Y %H:%M")])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+            "Lúc sửa"], (
+            [c.line, c.name, label(c.field), words(c.field, c.kept), words(c.field, c.register),
+             c.by, local_time(c.at).strftime("%d/%m/%Y %H:%M")] for c in conflicts)))
+    return xlsx_of(sheets)
 
 
 def _preview_cell(cell: Cell) -> str | None:

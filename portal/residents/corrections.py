@@ -70,8 +70,8 @@ FIELD_LABEL = {
 }
 
 
-def _stored(value) -> str | None:
-    """A value as its history keeps it: ISO dates, codes, ids, 1/0."""
+def stored(value) -> str | None:
+    """A value as its history keeps it (what `shown` reads): ISO dates, codes, ids, 1/0."""
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -95,20 +95,14 @@ def correct_resident(resident: Resident, values: dict, *, user, source: Source =
         values = {**values, "full_name": normalise_name(values["full_name"])}
     if "guardian_name" in values:
         values = {**values, "guardian_name": normalise_name(values["guardian_name"] or "") or None}
+    if values.get("status") is ResidentStatus.PRESENT:  # living here: no day of leaving
+        values = {**values, "status_since": None}
     changed = {name: value for name, value in values.items()
-               if _stored(getattr(resident, name)) != _stored(value)}
+               if stored(getattr(resident, name)) != stored(value)}
     if not changed:
         return []
-    change_id = str(uuid.uuid4())
-    now = utcnow()
-    changes = [RegisterChange(
-        change_id=change_id, resident_id=resident.id, field=name,
-        before=_stored(getattr(resident, name)), after=_stored(value), source=source.value,
-        user_id=getattr(user, "id", None), user_name=getattr(user, "full_name", None),
-        changed_at=now) for name, value in changed.items()]
     hamlet_before = resident.hamlet_id
-    for name, value in changed.items():
-        setattr(resident, name, value)
+    changes = _applied(resident, changed, user=user, source=source, resident_id=resident.id)
     if "full_name" in changed:
         resident.name_folded = fold(resident.full_name)
     db.session.add_all(changes)
@@ -132,21 +126,28 @@ def correct_household(household: Household, values: dict, *, user,
     if unknown:
         raise ValueError(f"fields not allowed here: {sorted(unknown)}")
     changed = {name: value for name, value in values.items()
-               if value and _stored(getattr(household, name)) != _stored(value)}
+               if value and stored(getattr(household, name)) != stored(value)}
     if not changed:
         return []
-    change_id = str(uuid.uuid4())
-    now = utcnow()
-    changes = [RegisterChange(
-        change_id=change_id, household_id=household.id, field=name,
-        before=_stored(getattr(household, name)), after=_stored(value), source=source.value,
-        user_id=getattr(user, "id", None), user_name=getattr(user, "full_name", None),
-        changed_at=now) for name, value in changed.items()]
-    for name, value in changed.items():
-        setattr(household, name, value)
+    changes = _applied(household, changed, user=user, source=source,
+                       household_id=household.id)
     db.session.add_all(changes)
     record("household.correct", "household", household.id, unit_id=household.hamlet_id,
            user=user, after={"fields": sorted(changed), "source": source.value})
+    return changes
+
+
+def _applied(record_, changed: dict, *, user, source: Source, **owner) -> list[RegisterChange]:
+    """The changed values set on a person or a household, each as a history row of one save
+    (owner: its resident_id or household_id); the caller adds them to the session."""
+    change_id, now = str(uuid.uuid4()), utcnow()
+    changes = [RegisterChange(
+        change_id=change_id, field=name, before=stored(getattr(record_, name)),
+        after=stored(value), source=source.value, user_id=getattr(user, "id", None),
+        user_name=getattr(user, "full_name", None), changed_at=now, **owner)
+        for name, value in changed.items()]
+    for name, value in changed.items():
+        setattr(record_, name, value)
     return changes
 
 
@@ -182,17 +183,12 @@ def trace_import(changes: list[tuple[int, str, object, object]], *, import_id: i
     rows = []
     for resident_id, name, before, after in changes:
         change_id = by_person.setdefault(resident_id, str(uuid.uuid4()))
-        rows.append((change_id, resident_id, name, _stored(before), _stored(after),
+        rows.append((change_id, resident_id, name, stored(before), stored(after),
                      Source.IMPORT.value, import_id, getattr(user, "id", None),
                      getattr(user, "full_name", None), at))
     bulk_insert("register_changes", ("change_id", "resident_id", "field", "before", "after",
                                      "source", "import_id", "user_id", "user_name",
                                      "changed_at"), rows)
-
-
-def stored(value) -> str | None:
-    """A value as the history keeps it (what `shown` reads)."""
-    return _stored(value)
 
 
 @dataclass(frozen=True)

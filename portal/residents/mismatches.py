@@ -128,33 +128,16 @@ def police_document(commune: AdministrativeUnit, mismatches: list[Mismatch], tod
 
 
 def police_xlsx(document) -> bytes:
-    """The same list as a spreadsheet the police can filter and answer in."""
-    import io
+    """The same list as a spreadsheet the police can filter and answer in: the answer's
+    columns empty, and each row's record code."""
+    from portal.exports import xlsx_of
 
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    from portal.exports import spreadsheet_safe
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Đối chiếu định danh")
-    bold = Font(bold=True)
     header = ["STT", "Thôn, khu vực", "Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD/CMND",
               "Địa chỉ", "Sai lệch", "Chi tiết", *ANSWER_COLUMNS.values(), KEY_COLUMN]
-    cells = []
-    for name in header:
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.font = bold
-        cells.append(cell)
-    sheet.append(cells)
-    for n, row in enumerate(document.rows, start=1):
-        sheet.append([n, *[spreadsheet_safe(v) for v in (
-            row.hamlet, row.full_name, row.birth, row.sex, row.id_number, row.address,
-            row.reason, row.detail)], *[None] * len(ANSWER_COLUMNS), row.resident_id])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return xlsx_of([("Đối chiếu định danh", header, (
+        [n, row.hamlet, row.full_name, row.birth, row.sex, row.id_number, row.address,
+         row.reason, row.detail, *[None] * len(ANSWER_COLUMNS), row.resident_id]
+        for n, row in enumerate(document.rows, start=1)))])
 
 
 # The columns the police fill in, by the field they correct (left blank: the register is right),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, request, url_for
+from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -10,43 +10,80 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.access import Action, can, requires
 from portal.audit import log as audit
+from portal.exports import XLSX, attachment
 from portal.extensions import db
-from portal.rendering import render
-from portal.residents.corrections import (
-    CONTACT_FIELDS, PERSON_FIELDS, correct_household, correct_resident,
-)
 from portal.ids import id_from
 from portal.labels import MISMATCH_KIND
-from portal.residents.duplicates import (
-    UndoRefused, duplicates_in, merge, not_duplicates, undo_merge,
+from portal.rendering import render
+from portal.residents.corrections import (
+    CONTACT_FIELDS,
+    PERSON_FIELDS,
+    correct_household,
+    correct_resident,
+    history_of_household,
 )
-from portal.residents.mismatches import (
-    apply_police_answer, counts_by_kind, mismatches_in, police_document, police_xlsx,
+from portal.residents.duplicates import (
+    UndoRefused,
+    duplicates_in,
+    merge,
+    not_duplicates,
+    undo_merge,
 )
 from portal.residents.forms import (
-    AnswerForm, CorrectionForm, HandOverForm, HouseholdContactForm, HouseholdForm, PairForm,
-    ReceiveForm, ResidentForm, SearchForm,
-)
-from portal.residents.households import (
-    arrivals, hand_over, members_of, merge_households, new_household, receive,
+    AnswerForm,
+    CorrectionForm,
+    HandOverForm,
+    HouseholdContactForm,
+    HouseholdForm,
+    PairForm,
+    ReceiveForm,
+    ResidentForm,
+    SearchForm,
 )
 from portal.residents.guardians import Guardian, guardian_of_minor
-from portal.residents.corrections import history_of_household
+from portal.residents.households import (
+    arrivals,
+    hand_over,
+    members_of,
+    merge_households,
+    new_household,
+    receive,
+)
+from portal.residents.mismatches import (
+    apply_police_answer,
+    counts_by_kind,
+    mismatches_in,
+    police_document,
+    police_xlsx,
+)
 from portal.residents.models import (
-    Dose, Household, Resident, ResidentHandover, ResidentMerge, ResidentStatus, Sex,
+    Dose,
+    Household,
+    Resident,
+    ResidentHandover,
+    ResidentMerge,
+    ResidentStatus,
+    Sex,
 )
 from portal.residents.registry import (
-    NewResident, add_resident, household_by_code, households_of, likely_duplicates,
+    NewResident,
+    add_resident,
+    household_by_code,
+    households_of,
+    likely_duplicates,
     same_id_number,
 )
 from portal.residents.search import TooManyIdSearches, id_number_hint, search_residents
 from portal.scope import (
-    communes_of, get_in_scope_or_404, hamlet_in_scope_or_404, hamlets_in_scope, in_scope,
+    communes_of,
+    get_in_scope_or_404,
+    hamlet_in_scope_or_404,
+    hamlets_in_scope,
+    in_scope,
 )
-from portal.units.tree import communes_within
-from portal.units.tree import units_of
-from portal.visits.models import Visit
 from portal.timeutil import today_local
+from portal.units.tree import communes_within, units_of
+from portal.visits.models import Visit
 
 bp = Blueprint("residents", __name__)
 
@@ -219,8 +256,7 @@ def _corrected(form, resident: Resident, full: bool) -> tuple[dict, str | None] 
         "household_id": household.id if household else None,
         "chronic_condition": form.chronic_condition.data,
         "immunocompromised": form.immunocompromised.data, "pregnant": form.pregnant.data,
-        "status": status,
-        "status_since": None if status is ResidentStatus.PRESENT else form.status_since.data,
+        "status": status, "status_since": form.status_since.data,
     })
     if household is not None and household.id != resident.household_id:
         address = None  # the household's own address stays as it is: the person moved in
@@ -390,11 +426,9 @@ def mismatches_file(file_format: str):
 
         body, kind = render_pdf(document), "application/pdf"
     else:
-        body = police_xlsx(document)
-        kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    name = f"doi-chieu-dinh-danh-{commune.code}-{today_local():%Y%m%d}.{file_format}"
-    return Response(body, headers={"Content-Type": kind, "Cache-Control": "no-store",
-                                   "Content-Disposition": f'attachment; filename="{name}"'})
+        body, kind = police_xlsx(document), XLSX
+    return attachment(body, kind,
+                      f"doi-chieu-dinh-danh-{commune.code}-{today_local():%Y%m%d}.{file_format}")
 
 
 
