@@ -11,14 +11,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import (  # noqa: E402  (needs the path above)
-    campaign_pages, common, duplicates, home_page, import_doses, import_reading, import_residents,
-    list_download, list_pdf, offline_copy, page_weight, reliability, search, seed_demo, visit_batch,
+    campaign_pages, common, coverage_pages, duplicates, home_page, import_doses, import_reading,
+    import_residents, list_download, list_pdf, offline_copy, page_weight, reliability, search, seed_demo, visit_batch,
     visit_save,
 )
 
 # One module per benchmark; each has title(settings) and run(backend, settings) -> [Row].
-BENCHMARKS = (seed_demo, home_page, campaign_pages, visit_save, visit_batch, reliability,
-              offline_copy, duplicates, search, page_weight,
+BENCHMARKS = (seed_demo, home_page, campaign_pages, coverage_pages, visit_save, visit_batch,
+              reliability, offline_copy, duplicates, search, page_weight,
               list_pdf, list_download, import_reading, import_residents, import_doses)
 
 

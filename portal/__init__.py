@@ -93,6 +93,9 @@ def register_extensions(app: Flask) -> None:
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", set_sqlite_pragmas)
     database.register()
+    from portal.coverage import summary
+
+    summary.register()
 
     from portal.auth import resume
     from portal.auth.session import configure_login
@@ -218,6 +221,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.audit.routes import bp as audit_bp
     from portal.auth.routes import bp as auth_bp
     from portal.campaigns.routes import bp as campaigns_bp
+    from portal.coverage.routes import bp as coverage_bp
     from portal.imports.routes import bp as imports_bp
     from portal.jobs.routes import bp as jobs_bp
     from portal.lists.routes import bp as lists_bp
@@ -230,6 +234,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(campaigns_bp)
+    app.register_blueprint(coverage_bp)
     app.register_blueprint(imports_bp)
     app.register_blueprint(jobs_bp)
     app.register_blueprint(lists_bp)
@@ -250,6 +255,7 @@ def register_cli(app: Flask) -> None:
     """Add the portal's commands to `flask`."""
     from portal.auth.cli import users_cli
     from portal.campaigns.cli import campaigns_cli
+    from portal.coverage.cli import coverage_cli
     from portal.demo.cli import seed_demo_command
     from portal.jobs.cli import jobs_cli
     from portal.residents.cli import residents_cli
@@ -257,6 +263,7 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(users_cli)
     app.cli.add_command(campaigns_cli)
+    app.cli.add_command(coverage_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(residents_cli)

@@ -35,6 +35,8 @@ class Action(enum.StrEnum):
     MANAGE_UNITS = "manage_units"
     # The day's report per commune (visits, doses, refusals, coverage), to send up.
     DAILY_REPORT = "daily_report"
+    # Coverage of the unit and each unit below it, down to the people behind a figure.
+    VIEW_COVERAGE = "view_coverage"
     # Who visited how much, and where: per screener and per hamlet, the hamlets left unvisited.
     VIEW_SUPERVISION = "view_supervision"
     VIEW_FOLLOW_UP = "view_follow_up"
@@ -60,14 +62,15 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.COMMUNE_LEAD: frozenset({
         A.VIEW_HOME, A.WALK, A.SEARCH_RESIDENTS, A.SEARCH_BY_ID_NUMBER, A.VIEW_HEALTH_DETAILS,
         A.RECORD_VISIT, A.ADD_RESIDENT, A.CORRECT_CONTACT, A.CORRECT_RESIDENT,
-        A.MERGE_RESIDENTS, A.CHECK_REGISTER, A.VIEW_SUPERVISION, A.VIEW_FOLLOW_UP,
+        A.MERGE_RESIDENTS, A.CHECK_REGISTER, A.VIEW_SUPERVISION, A.VIEW_COVERAGE,
+        A.VIEW_FOLLOW_UP,
         A.PREPARE_LIST, A.VIEW_LISTS,
         A.VIEW_UNAPPROVED_LISTS, A.DOWNLOAD_LISTS, A.MANAGE_USERS, A.IMPORT_DATA,
     }),
     Role.DISTRICT_OFFICER: frozenset({
         A.VIEW_HOME, A.SEARCH_RESIDENTS, A.VIEW_HEALTH_DETAILS, A.VIEW_FOLLOW_UP,
         A.REVIEW_LIST, A.VIEW_LISTS, A.VIEW_UNAPPROVED_LISTS, A.DOWNLOAD_LISTS, A.VIEW_AUDIT,
-        A.DAILY_REPORT, A.VIEW_SUPERVISION,
+        A.DAILY_REPORT, A.VIEW_SUPERVISION, A.VIEW_COVERAGE,
     }),
     Role.CLERK: frozenset({A.VIEW_HOME, A.VIEW_LISTS, A.DOWNLOAD_LISTS}),
     Role.ADMIN: frozenset({

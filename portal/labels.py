@@ -145,6 +145,7 @@ AUDIT_ACTION = {
     "follow_up.view": _l("Looked at a follow-up list"),
     "offline.copy": _l("Copied a hamlet to a phone for work offline"),
     "list.preview": _l("Looked at a commune's list"),
+    "coverage.people": _l("Looked at the people behind a coverage figure"),
     "list.view": _l("Looked at a submitted list"),
     "list.submit": _l("List submitted"),
     "list.approve": _l("List approved"),
@@ -242,6 +243,8 @@ CAMPAIGN_FIELD = {
     "deadline": _l("Deadline"),
 }
 SEX = {Sex.MALE: _l("Men only"), Sex.FEMALE: _l("Women only")}
+# A person's sex, as coverage is cut by it.
+PERSON_SEX = {Sex.MALE: _l("Men"), Sex.FEMALE: _l("Women")}
 
 DUPLICATE_EVIDENCE = {
     "name_and_birth_date": _l("Same name, same date of birth"),
@@ -271,5 +274,5 @@ def register(app) -> None:
         IMPORT_FIELD_LABEL=IMPORT_FIELD, IMPORT_KIND_LABEL=IMPORT_KIND,
         IMPORT_STATE_LABEL=IMPORT_STATE, PROGRESS_COLUMN_LABEL=PROGRESS_COLUMN,
         THROTTLE_LABEL=THROTTLE, RESIDENT_STATUS_LABEL=RESIDENT_STATUS,
-        DUPLICATE_EVIDENCE_LABEL=DUPLICATE_EVIDENCE,
+        DUPLICATE_EVIDENCE_LABEL=DUPLICATE_EVIDENCE, PERSON_SEX_LABEL=PERSON_SEX,
     )

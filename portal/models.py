@@ -3,6 +3,7 @@
 from portal.audit.models import AuditEvent
 from portal.auth.models import Role, User, UserSession, user_hamlets
 from portal.campaigns.models import Campaign
+from portal.coverage.models import CampaignStanding, CoverageCount, CoverageDay
 from portal.imports.models import Import, ImportKind, ImportMapping, ImportState, UnmatchedDose
 from portal.jobs.models import Job, JobState
 from portal.lists.models import (
@@ -15,7 +16,8 @@ from portal.units.models import AdministrativeUnit, UnitLevel
 from portal.visits.models import Outcome, RefusalReason, ScreeningCategory, Visit
 
 __all__ = [
-    "AdministrativeUnit", "AuditEvent", "Campaign", "ComplianceList", "ComplianceListRow",
+    "AdministrativeUnit", "AuditEvent", "Campaign", "CampaignStanding", "CoverageCount",
+    "CoverageDay", "ComplianceList", "ComplianceListRow",
     "ComplianceReason", "Dose", "DoseKind", "Household", "Import", "ImportKind", "ImportMapping", "ImportState", "Job", "JobState", "ListFile", "ListState", "Outcome", "RecordSource",
     "RefusalReason", "Resident", "ResidentSearchTerm", "ResidentStatus", "Role", "ScreeningCategory", "Sex",
     "UnitLevel", "UnmatchedDose", "User", "UserSession", "Visit", "user_hamlets",

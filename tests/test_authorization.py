@@ -53,6 +53,8 @@ ROUTES = {
     "admin.units": (Action.MANAGE_UNITS, None),
     "campaigns.daily": (Action.DAILY_REPORT, None),
     "visits.supervision_view": (Action.VIEW_SUPERVISION, None),
+    "coverage.unit_view": (Action.VIEW_COVERAGE, None),
+    "coverage.people_view": (Action.VIEW_COVERAGE, None),
     "campaigns.daily_file": (Action.DAILY_REPORT, None),
     "admin.units_load": (Action.MANAGE_UNITS, None),
     "admin.hamlet_rename": (Action.MANAGE_UNITS, "hamlet"),

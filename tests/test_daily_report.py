@@ -54,7 +54,8 @@ def test_the_days_figures_per_commune_tie_out_with_the_districts_home(app, clien
     cells = _day_cells(page, "Phường Cái Khế")
     assert cells[:4] == ["2", "1", "1", "1"]  # visits, doses, newly up to date, refusals
     home = client.get("/").get_data(as_text=True)
-    coverage = re.search(r"<td>Phường Cái Khế</td>(.*?)</tr>", home, re.DOTALL).group(1)
+    coverage = re.search(r"<td><a [^>]*>Phường Cái Khế</a></td>(.*?)</tr>", home,
+                         re.DOTALL).group(1)
     target, up_to_date, percent = [re.sub(r"<[^>]+>", "", c).strip() for c in
                                    re.findall(r"<td[^>]*>(.*?)</td>", coverage, re.DOTALL)]
     assert cells[4:] == [target, up_to_date, percent]

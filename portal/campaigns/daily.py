@@ -1,7 +1,7 @@
 """The daily report a district sends up (seed 000 asks for daily progress): for a day in Vietnam
 and a campaign, per commune in scope, the visits made, the campaign's doses recorded, the people
-newly up to date, the refusals, and the coverage now (campaigns/coverage.py's, the figure every
-page shows)."""
+newly up to date, the refusals, and the coverage now (portal/coverage's, the figure every page
+shows)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from portal.campaigns.coverage import Coverage, commune_coverage
 from portal.campaigns.models import Campaign
 from portal.campaigns.rules import target_clause
+from portal.coverage.figures import CommuneCoverage, commune_coverage
 from portal.extensions import db
 from portal.residents.models import Dose, Resident
 from portal.timeutil import day_range
@@ -24,7 +24,7 @@ from portal.visits.models import Outcome, Visit
 class DailyRow:
     """One commune's day."""
 
-    coverage: Coverage
+    coverage: CommuneCoverage
     visits: int = 0  # visits recorded for the campaign that day (a person visited twice: 2)
     doses: int = 0  # the campaign's doses recorded in the portal that day
     newly_up_to_date: int = 0  # targeted people who got the campaign's dose that day
@@ -86,8 +86,8 @@ def daily_document(user, campaign: Campaign, day: date, rows: list[DailyRow]):
         printed = [PrintedRow(r.commune.name, r.visits, r.doses, r.newly_up_to_date, r.refusals,
                               r.coverage.target, r.coverage.up_to_date,
                               _percent(r.coverage.percent)) for r in rows]
-        totals = DailyRow(Coverage(unit, sum(r.coverage.target for r in rows),
-                                   sum(r.coverage.up_to_date for r in rows)),
+        totals = DailyRow(CommuneCoverage(unit, sum(r.coverage.target for r in rows),
+                                          sum(r.coverage.up_to_date for r in rows)),
                           sum(r.visits for r in rows), sum(r.doses for r in rows),
                           sum(r.newly_up_to_date for r in rows), sum(r.refusals for r in rows))
         return ListDocument(

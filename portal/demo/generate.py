@@ -36,6 +36,7 @@ from portal.residents.identity import century_and_sex_digit
 from portal.residents.search import ENTRY_COLUMNS, search_entries
 from portal.text import fold
 from portal.timeutil import stored_time, utcnow
+from portal.coverage import summary
 from portal.units.models import AdministrativeUnit, UnitLevel, create_unit
 from portal.visits.models import Outcome, RefusalReason, ScreeningCategory
 from portal.visits.recording import VisitInput, record_knock
@@ -288,6 +289,8 @@ class _Builder:
                           accounts["screener"])
         self.counts["doses"] += db.session.scalar(
             select(func.count()).select_from(Dose).where(Dose.source == RecordSource.CARD))
+        # The bulk rows went round the session: the kept standings are made from them at once.
+        summary.rebuild()
         self.build_approved_list(campaigns["dose_2_2021"], communes[0], accounts)
         return self.counts
 

@@ -29,6 +29,7 @@ from functools import lru_cache
 from flask_babel import gettext as _
 from sqlalchemy import Connection, insert, select, update
 
+from portal.coverage import summary
 from portal.extensions import db
 from portal.imports.base import (
     BATCH, ImportResult, Person, Refused, cell, cell_text, check_person, checked_rows, hamlets_of,
@@ -295,6 +296,10 @@ def _store(rows: list[_DoseRow], commune: AdministrativeUnit, import_id: int,
         progress(0.6 + 0.3 * min(start + BATCH, len(new_doses)) / len(new_doses))
     for start in range(0, len(changes), BATCH):
         db.session.execute(update(Dose), changes[start:start + BATCH])
+    changed_ids = {change["id"] for change in changes}
+    # Written round the session: the coverage figures of these people follow at the commit.
+    summary.touch({dose["resident_id"] for dose in new_doses}
+                  | {row.resident_id for row in recorded.values() if row.id in changed_ids})
     for start in range(0, len(set_aside), BATCH):
         db.session.execute(insert(UnmatchedDose), set_aside[start:start + BATCH])
     for start in range(0, len(resolved), BATCH):

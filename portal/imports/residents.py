@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
 from portal.bulk import bulk_insert
+from portal.coverage import summary
 from portal.extensions import db
 from portal.imports.base import (
     BATCH, Change, Conflict, ImportResult, Person, Refused, cell_text, check_guardian,
@@ -222,13 +223,16 @@ def _store(people: list[_Person], commune: AdministrativeUnit, hamlets: dict[str
     if new_rows:
         # The new residents are those of these hamlets stamped with this import's moment.
         added = db.session.execute(select(Resident.id, Resident.full_name).where(
-            Resident.hamlet_id.in_(hamlet_ids), Resident.created_at == now))
+            Resident.hamlet_id.in_(hamlet_ids), Resident.created_at == now)).all()
+        summary.touch([resident_id for resident_id, _name in added])
         bulk_insert("resident_search_terms", ENTRY_COLUMNS, [
             entry for resident_id, name in added
             for entry in search_entries(commune.id, resident_id, name)])
     progress(0.95)
     for start in range(0, len(changes), BATCH):
         db.session.execute(update(Resident), changes[start:start + BATCH])
+    # Written round the session: the coverage figures of these people follow at the commit.
+    summary.touch([change["id"] for change in changes])
     trace_import(traces, import_id=import_id, user=user, at=now)
     _reindex(renamed, commune.id)
     result.created = len(new_rows)

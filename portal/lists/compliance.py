@@ -1,9 +1,10 @@
 """Who is on a commune's compliance list for a campaign, and why: computed, never stored.
 
 The list is every resident of the campaign's target population who is not up to date, with
-the reason their latest visit gave (or "not yet visited"). It is derived from the same
-standing the walk shows (visits/outcomes.py), so the two can never disagree. Submitting a
-list freezes these rows (lists/workflow.py).
+the reason their latest visit gave (or "not yet visited"). It is read from the standings kept
+as each visit, dose and import is saved (portal/coverage), the rows every coverage figure is
+summed from, and each standing is the walk's rule (visits/outcomes.py), so none of them can
+disagree. Submitting a list freezes these rows (lists/workflow.py).
 """
 
 from __future__ import annotations
@@ -12,19 +13,18 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
 
 from portal.campaigns.models import Campaign
-from portal.campaigns.rules import DOSE_ORDER, target_clause
+from portal.campaigns.rules import DOSE_ORDER
+from portal.coverage.models import CampaignStanding
 from portal.extensions import db
 from portal.lists.models import ComplianceReason
-from portal.residents.models import Resident
+from portal.residents.models import Dose, Household, Resident, ResidentStatus, Sex
 from portal.text import natural_key
 from portal.units.models import AdministrativeUnit, UnitLevel
-from portal.visits.models import Visit
-from portal.visits.outcomes import Standing
-from portal.visits.standings import standings_of
+from portal.visits.models import Outcome, ScreeningCategory
+from portal.visits.outcomes import Standing, standing
 
 # What each standing means for the list; None: not on it (up to date, not targeted, left).
 REASON_BY_STANDING: dict[Standing, ComplianceReason | None] = {
@@ -49,11 +49,11 @@ REASON_BY_STANDING: dict[Standing, ComplianceReason | None] = {
 class Entry:
     """One person on the list, as a snapshot would freeze them."""
 
-    resident: Resident
+    resident: ListPerson
     hamlet: AdministrativeUnit
     standing: Standing
     reason: ComplianceReason
-    visit: Visit | None
+    visit: LatestVisit | None
     doses_received: int
 
     @property
@@ -66,32 +66,102 @@ def compliance_reason(standing: Standing) -> ComplianceReason | None:
     return REASON_BY_STANDING[standing]
 
 
+@dataclass(frozen=True, slots=True)
+class ListHousehold:
+    """What a list says of a person's household."""
+
+    code: str
+    address: str
+    guardian_name: str | None
+    guardian_phone: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ListPerson:
+    """What a list says of a person: read as columns, not as records (a commune's list holds
+    thousands of people, and is computed on every preview)."""
+
+    id: int
+    hamlet_id: int
+    full_name: str
+    name_folded: str
+    birth_date: date | None
+    birth_year: int
+    sex: Sex
+    id_number: str | None
+    phone: str | None
+    guardian_name: str | None
+    guardian_phone: str | None
+    household: ListHousehold | None
+
+
+@dataclass(frozen=True, slots=True)
+class LatestVisit:
+    """What the list reads of the visit that counts: its outcome and a deferral's end."""
+
+    outcome: Outcome
+    screening_category: ScreeningCategory | None
+    deferred_until: date | None
+
+
 def compile_list(campaign: Campaign, commune: AdministrativeUnit, today: date) -> list[Entry]:
-    """The list of a commune for a campaign today, ordered by hamlet, household and name."""
+    """The list of a commune for a campaign today, ordered by hamlet, household and name.
+
+    Its people are the kept standings' (portal.coverage) that are targeted and not up to date,
+    each with what their latest visit said, and their standing by the one rule
+    (outcomes.standing): the same rows every coverage figure is summed from.
+    """
     if commune.level is not UnitLevel.COMMUNE:
         raise ValueError(f"{commune.name} is not a commune")
     hamlets = {h.id: h for h in db.session.scalars(
         select(AdministrativeUnit).where(AdministrativeUnit.parent_id == commune.id))}
-    residents = db.session.scalars(
-        select(Resident)
-        .where(Resident.hamlet_id.in_(hamlets), target_clause(campaign))
-        .options(selectinload(Resident.household), selectinload(Resident.doses))
-    ).all()
+    kept = CampaignStanding
+    on_it = (kept.campaign_id == campaign.id, kept.hamlet_id.in_(list(hamlets)),
+             kept.up_to_date.is_(False))
+    rows = db.session.execute(
+        select(Resident.id, Resident.hamlet_id, Resident.full_name, Resident.name_folded,
+               Resident.birth_date, Resident.birth_year, Resident.sex, Resident.id_number,
+               Resident.phone, Resident.guardian_name, Resident.guardian_phone,
+               Household.code, Household.address, Household.guardian_name,
+               Household.guardian_phone, kept.outcome, kept.screening_category,
+               kept.deferred_until)
+        .select_from(kept).join(Resident, Resident.id == kept.resident_id)
+        .outerjoin(Household, Household.id == Resident.household_id)
+        .where(*on_it))
+    # The doses of the schedule up to the campaign's that each has received.
+    counted = DOSE_ORDER[:DOSE_ORDER.index(campaign.required_dose) + 1]
+    received = dict(db.session.execute(
+        select(Dose.resident_id, func.count())
+        .where(Dose.kind.in_(counted),
+               Dose.resident_id.in_(select(kept.resident_id).where(*on_it)))
+        .group_by(Dose.resident_id)).all())
     entries = []
-    standings = standings_of(list(residents), campaign, today)
-    required = DOSE_ORDER.index(campaign.required_dose)
-    for resident in residents:
-        standing, visit = standings[resident.id]
-        reason = REASON_BY_STANDING[standing]
+    for row in rows:
+        person = _person(row[:15])
+        outcome, category, until = row[15:]
+        visit = None if outcome is None else LatestVisit(outcome, category, until)
+        standing_ = standing(resident_status=ResidentStatus.PRESENT, targeted=True,
+                             up_to_date=False, latest_visit=visit, today=today)
+        reason = REASON_BY_STANDING[standing_]
         if reason is None:
             continue
-        received = sum(1 for d in resident.doses if DOSE_ORDER.index(d.kind) <= required)
-        entries.append(Entry(resident, hamlets[resident.hamlet_id], standing, reason, visit,
-                             received))
-    entries.sort(key=lambda e: (natural_key(e.hamlet.name), e.hamlet.id,
+        entries.append(Entry(person, hamlets[person.hamlet_id], standing_, reason, visit,
+                             received.get(person.id, 0)))
+    hamlet_order = {h.id: (natural_key(h.name), h.id) for h in hamlets.values()}
+    entries.sort(key=lambda e: (hamlet_order[e.hamlet.id],
                                 e.resident.household.code if e.resident.household
                                 else "", e.resident.name_folded, e.resident.id))
     return entries
+
+
+def _person(row) -> ListPerson:
+    (resident_id, hamlet_id, full_name, name_folded, birth_date, birth_year, sex, id_number,
+     phone, guardian_name, guardian_phone, code, address, household_guardian,
+     household_guardian_phone) = row
+    household = None if code is None else ListHousehold(
+        code, address, household_guardian, household_guardian_phone)
+    return ListPerson(resident_id, hamlet_id, full_name, name_folded, birth_date, birth_year,
+                      sex, id_number, phone, guardian_name, guardian_phone, household)
 
 
 def counts_by_reason(entries: list[Entry]) -> Counter:

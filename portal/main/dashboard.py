@@ -8,7 +8,7 @@ from portal.admin.users import accounts_by_role
 from portal.auth.models import Role
 from portal.auth.throttle import recent_throttles
 from portal.campaigns.active import chosen_campaign
-from portal.campaigns.coverage import commune_coverage
+from portal.coverage.figures import commune_coverage
 from portal.charts import coverage_bars, stacked_bars
 from portal.labels import PROGRESS_COLUMN
 from portal.lists.browse import approved_lists, lists_waiting, returned_lists

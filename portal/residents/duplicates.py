@@ -17,6 +17,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, delete, func, insert, select, update
 
 from portal.audit.log import record
+from portal.coverage import summary
 from portal.extensions import db
 from portal.imports.models import UnmatchedDose
 from portal.lists.models import ComplianceListRow
@@ -141,6 +142,8 @@ def merge(survivor: Resident, merged: Resident, *, user) -> ResidentMerge:
     commune_id = db.session.scalar(select(AdministrativeUnit.parent_id).where(
         AdministrativeUnit.id == survivor.hamlet_id))
     kept = _record_of(merged)
+    # Written round the session: both records' coverage figures follow at the commit.
+    summary.touch((survivor.id, merged.id))
     moved = {}
     for table, model in _MOVED.items():
         ids = list(db.session.scalars(select(model.id).where(model.resident_id == merged.id)))
@@ -186,6 +189,7 @@ def undo_merge(merge_row: ResidentMerge, *, user) -> Resident:
                          user=user, source=Source.MERGE)
         db.session.flush()
     db.session.execute(insert(Resident).values(**values))
+    summary.touch((survivor.id, values["id"]))
     for table, ids in merge_row.moved.items():
         if ids:
             model = _MOVED[table]

@@ -1,44 +1,28 @@
 """How far the walk has got: the campaign's target population of each hamlet, by standing.
 
-Figures are counted in the database, a group for each combination of what a standing is made
-of (the latest visit's outcome and screening result, whether a deferral is still running,
-whether the person has the campaign's dose); each group's standing is then the one rule,
-outcomes.standing, so these figures are the walk's and the lists' own.
+The figures are the kept coverage figures (portal.coverage): summed in the transaction of each
+visit, dose and import, each group's standing the one rule, outcomes.standing, so that they
+are the walk's, the lists' and the district's own.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from types import SimpleNamespace
+from datetime import date
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import select
 
 from portal.campaigns.models import Campaign
-from portal.campaigns.rules import dose_clause, target_clause
+from portal.coverage.figures import COLUMNS, by_hamlet
 from portal.extensions import db
-from portal.residents.models import Resident, ResidentStatus
 from portal.scope import hamlets_in_scope
 from portal.text import natural_key
 from portal.timeutil import today_local
 from portal.units.models import AdministrativeUnit
-from portal.visits.models import Visit
-from portal.visits.outcomes import Standing, standing
 
 # The commune lead's table of a campaign: its columns, each the standings it counts.
-PROGRESS_COLUMNS: tuple[tuple[str, frozenset[Standing]], ...] = (
-    ("to_visit", frozenset({Standing.TO_VISIT, Standing.DEFERRAL_ENDED})),
-    ("willing", frozenset({Standing.WILLING})),
-    ("refused", frozenset({Standing.REFUSED})),
-    ("contraindicated", frozenset({Standing.CONTRAINDICATED, Standing.CAUTION})),
-    ("deferred", frozenset({Standing.DEFERRED})),
-    ("homebound", frozenset({Standing.HOMEBOUND})),
-    ("hospitalised", frozenset({Standing.HOSPITALISED})),
-    ("absent", frozenset({Standing.ABSENT})),
-    ("up_to_date", frozenset({Standing.UP_TO_DATE})),
-)
+PROGRESS_COLUMNS = COLUMNS
 
 
 @dataclass
@@ -88,35 +72,7 @@ def hamlet_progress(user, campaign: Campaign | None, today: date | None = None,
 
 def standing_counts(campaign: Campaign, hamlet_ids: list[int], today: date,
                     ) -> dict[int, tuple[Counter, int]]:
-    """For each hamlet, its target population counted by standing, and how many were visited."""
-    latest = (select(Visit.resident_id, func.max(Visit.id).label("visit_id"))
-              .join(Resident, Resident.id == Visit.resident_id)
-              .where(Visit.counts_in(campaign), Resident.hamlet_id.in_(hamlet_ids))
-              .group_by(Visit.resident_id).subquery())
-    visit = aliased(Visit)
-    up_to_date = dose_clause(campaign)
-    deferring = visit.deferred_until > today
-    groups = db.session.execute(
-        select(Resident.hamlet_id, visit.outcome, visit.screening_category, deferring,
-               up_to_date, latest.c.visit_id.is_not(None), func.count())
-        .select_from(Resident)
-        .outerjoin(latest, latest.c.resident_id == Resident.id)
-        .outerjoin(visit, visit.id == latest.c.visit_id)
-        .where(Resident.hamlet_id.in_(hamlet_ids), target_clause(campaign))
-        .group_by(Resident.hamlet_id, visit.outcome, visit.screening_category, deferring,
-                  up_to_date, latest.c.visit_id.is_not(None))
-    )
-    counts: dict[int, tuple[Counter, int]] = {}
-    for hamlet_id, outcome, category, still_deferred, has_dose, visited, count in groups:
-        latest_visit = None
-        if visited:
-            until = None if still_deferred is None else today + timedelta(
-                days=1 if still_deferred else 0)
-            latest_visit = SimpleNamespace(outcome=outcome, screening_category=category,
-                                           deferred_until=until)
-        current = standing(resident_status=ResidentStatus.PRESENT, targeted=True,
-                           up_to_date=bool(has_dose), latest_visit=latest_visit, today=today)
-        tally, seen = counts.get(hamlet_id, (Counter(), 0))
-        tally[current] += count
-        counts[hamlet_id] = (tally, seen + (count if visited else 0))
-    return counts
+    """For each hamlet, its target population counted by standing, and how many were visited:
+    the kept coverage figures (portal.coverage.figures), which every page shares."""
+    return {hamlet_id: (figures.standings, figures.visited)
+            for hamlet_id, figures in by_hamlet(campaign, hamlet_ids, today).items()}
