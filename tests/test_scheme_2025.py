@@ -210,3 +210,19 @@ def test_the_2025_tree_flow_end_to_end(app, runner, client):
     sheet = load_workbook(io.BytesIO(xlsx.data), read_only=True).worksheets[0]
     cells = {cell for row in sheet.iter_rows(values_only=True) for cell in row}
     assert name in cells and "Vắng nhà" in cells
+
+
+def test_a_list_the_province_returns_is_said_to_come_back_from_the_province(app, runner, client):
+    _seed(runner, "2025", 600)
+    client.login("commune_lead")
+    list_id = list_id_of(client.post_form("/lists/submit", {"signer_title": "KT. Chủ tịch"}))
+    client.post_form("/logout")
+    client.login("district_officer")
+    returned = client.post_form(f"/lists/{list_id}/return",
+                                {"comment": "Rà soát lại Khu vực 2"})
+    assert returned.status_code == 302
+    client.post_form("/logout")
+    client.login("commune_lead")
+    home = client.get("/").get_data(as_text=True)
+    assert "Tỉnh, thành phố đã trả lại danh sách" in home and "Rà soát lại Khu vực 2" in home
+    assert "Cấp huyện" not in home
