@@ -9,6 +9,7 @@ from portal.auth.throttle import THROTTLED, Throttle
 from portal.lists.models import ComplianceReason, ListState
 from portal.residents.models import DoseKind, ResidentStatus, Sex
 from portal.units.models import UnitLevel
+from portal.units.tree import reviewed_by_province
 from portal.visits.followup import FollowUp
 from portal.visits.models import Outcome, RefusalReason, ScreeningCategory
 from portal.visits.outcomes import Standing
@@ -20,6 +21,18 @@ ROLE = {
     Role.CLERK: _l("Clerk"),
     Role.ADMIN: _l("Administrator"),
 }
+
+# A district officer bound to a province works for its health department: under the 2025
+# two-level list no district lies between the province and its communes.
+PROVINCE_OFFICER = _l("Provincial health officer")
+
+
+def role_label(user) -> str:
+    """The user's role as the screens name it, the province's officer's as such."""
+    if user.role is Role.DISTRICT_OFFICER and user.unit.level is UnitLevel.PROVINCE:
+        return str(PROVINCE_OFFICER)
+    return str(ROLE[user.role])
+
 
 LEVEL = {
     UnitLevel.PROVINCE: _l("Provinces"),
@@ -275,4 +288,5 @@ def register(app) -> None:
         IMPORT_STATE_LABEL=IMPORT_STATE, PROGRESS_COLUMN_LABEL=PROGRESS_COLUMN,
         THROTTLE_LABEL=THROTTLE, RESIDENT_STATUS_LABEL=RESIDENT_STATUS,
         DUPLICATE_EVIDENCE_LABEL=DUPLICATE_EVIDENCE, PERSON_SEX_LABEL=PERSON_SEX,
+        role_label=role_label, reviewed_by_province=reviewed_by_province,
     )

@@ -98,13 +98,20 @@ def daily_document(user, campaign: Campaign, day: date, rows: list[DailyRow]):
             subject=(f"Tiến độ ngày {day:%d/%m/%Y}, đợt {campaign.name[:1].lower()}"
                      f"{campaign.name[1:]}"),
             rows=printed, signer_caption=signer_caption(DEFAULT_SIGNER_TITLE), signer_name="",
-            recipients=[f"- UBND {unit.parent.name};" if unit.parent else "- Cấp trên;",
-                        "- Lưu: VT."],
+            recipients=[_superior_of(unit), "- Lưu: VT."],
             draft=False, layout=DAILY_LAYOUT,
             total_label=(f"Tổng cộng: {totals.visits} lần rà soát, {totals.doses} mũi, "
                          f"{totals.newly_up_to_date} người mới tiêm đủ, {totals.refusals} "
                          f"từ chối; {totals.coverage.up_to_date}/{totals.coverage.target} "
                          f"đã tiêm ({_percent(totals.coverage.percent)})"))
+
+
+def _superior_of(unit: AdministrativeUnit) -> str:
+    """Whom the report goes to: the committee of the unit above; from a province, which has
+    none (its health department reporting, as under the 2025 list), the Ministry of Health."""
+    if unit.parent is not None:
+        return f"- UBND {unit.parent.name};"
+    return "- Bộ Y tế;"
 
 
 def _percent(value: float) -> str:

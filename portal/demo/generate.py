@@ -1,4 +1,5 @@
-"""Build the demo: Quận Ninh Kiều of Cần Thơ with households, residents, doses, visits, accounts."""
+"""Build the demo: wards of Cần Thơ with households, residents, doses, visits, accounts; under
+Quận Ninh Kiều (the 2019 three-level list) or directly under the city (the 2025 two-level one)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from portal.auth.accounts import create_user
 from portal.auth.models import User
 from portal.auth.passwords import hash_password
 from portal.campaigns.models import Campaign
-from portal.demo import DEMO_PASSWORD, REFERENCE_DAY, names
+from portal.demo import DEMO_PASSWORD, REFERENCE_DAY, SCHEMES, names
 from portal.bulk import bulk_insert
 from portal.extensions import db
 from portal.lists.workflow import approve, submit
@@ -105,17 +106,20 @@ def database_is_empty() -> bool:
     return db.session.scalar(select(AdministrativeUnit.id).limit(1)) is None
 
 
-def seed_demo(residents: int, seed: int) -> dict[str, int]:
-    """Fill an empty database with the demo, in one transaction; returns what it added."""
+def seed_demo(residents: int, seed: int, scheme: str = "2019") -> dict[str, int]:
+    """Fill an empty database with the demo, its tree under the scheme's list, in one
+    transaction; returns what it added."""
     if residents < 1:
         raise DemoError("The demo needs at least one resident.")
+    if scheme not in SCHEMES:
+        raise DemoError(f"Unknown list of units {scheme!r}: choose one of {', '.join(SCHEMES)}.")
     if not database_is_empty():
         raise DemoError(
             "The database already has administrative units: the demo only loads into an "
             "empty database. Point DATABASE_URL at a new database, or use --if-empty."
         )
     try:
-        counts = _Builder(random.Random(seed), residents).build()
+        counts = _Builder(random.Random(seed), residents, scheme).build()
         db.session.commit()
     except BaseException:
         # One transaction: a failure half way leaves the database as empty as it was.
@@ -216,9 +220,10 @@ class _ToVisit:
 class _Builder:
     """Generates the demo row by row, deterministically from the random generator it is given."""
 
-    def __init__(self, rng: random.Random, residents: int) -> None:
+    def __init__(self, rng: random.Random, residents: int, scheme: str = "2019") -> None:
         self.rng = rng
         self.residents = residents
+        self.scheme = scheme
         self.counts = dict.fromkeys(
             ("units", "households", "residents", "doses", "visits", "campaigns", "lists",
              "accounts"), 0
@@ -262,21 +267,21 @@ class _Builder:
     def build(self) -> dict[str, int]:
         """Units, campaigns and accounts through the ORM; the many rows through the bulk writer."""
         self.writer = _BulkWriter()
-        province, district, communes = self.build_units()
+        province, above, communes = self.build_units()
         campaigns = self.build_campaigns(province)
-        accounts = self.build_accounts(communes[0])
+        accounts = self.build_accounts(
+            {"ward": communes[0].unit, "reviewing": above, "province": province}, communes[0])
         for account in accounts.values():
             # Seed 002's first drive, booster 1, is what each account works on at first.
             account.campaign_id = campaigns["booster_1"].id
         self.next_household_id = self.writer.next_id(Household)
         self.next_resident_id = self.writer.next_id(Resident)
         self.next_dose_id = self.writer.next_id(Dose)
+        centre = (names.PROVINCE_VACCINATION_CENTRE if above is province
+                  else f"Trung tâm Y tế {above.name}")
         for index, commune in enumerate(communes):
             self.commune_id = commune.unit.id
-            self.stations = (
-                f"Trạm Y tế {commune.unit.name}",
-                f"Trung tâm Y tế {district.name}",
-            )
+            self.stations = (f"Trạm Y tế {commune.unit.name}", centre)
             self.collecting = index == 0
             for hamlet, size in zip(commune.hamlets, commune.hamlet_sizes, strict=True):
                 self.build_hamlet(hamlet, size)
@@ -307,19 +312,25 @@ class _Builder:
     # -- units, campaigns, accounts -----------------------------------------------------------
 
     def build_units(self) -> tuple[AdministrativeUnit, AdministrativeUnit, list[_Commune]]:
-        """The province, the district, and enough wards of 6 to 10 hamlets for the residents."""
+        """The province, the district under the 2019 list, and enough wards of 6 to 10 hamlets
+        for the residents; returns the province, the unit the wards lie under (the district,
+        or under 2025 the province) and the wards."""
         rng = self.rng
-        province = create_unit(code="92", name="Thành phố Cần Thơ", kind="Thành phố",
+        province_name, province_code = names.PROVINCE
+        province = create_unit(code=province_code, name=province_name, kind="Thành phố",
                                level=UnitLevel.PROVINCE, parent=None)
-        district = create_unit(code="916", name="Quận Ninh Kiều", kind="Quận",
-                               level=UnitLevel.DISTRICT, parent=province)
+        above = province
+        if self.scheme == "2019":
+            district_name, district_code = names.DISTRICT
+            above = create_unit(code=district_code, name=district_name, kind="Quận",
+                                level=UnitLevel.DISTRICT, parent=province)
         count = max(3, math.ceil(self.residents / RESIDENTS_PER_COMMUNE))
         communes = []
         weights = []
         for index in range(count):
-            name, code = self.ward_name_and_code(index)
+            name, code = self.ward_name_and_code(index, self.scheme)
             unit = create_unit(code=code, name=name, kind="Phường", level=UnitLevel.COMMUNE,
-                               parent=district)
+                               parent=above)
             commune = _Commune(unit)
             # Wards differ in size, and so do their hamlets.
             ward_weight = rng.uniform(0.8, 1.2)
@@ -340,18 +351,22 @@ class _Builder:
         for commune in communes:
             commune.hamlet_sizes = sizes[position:position + len(commune.hamlets)]
             position += len(commune.hamlets)
-        self.counts["units"] = 2 + len(communes) + sum(len(c.hamlets) for c in communes)
-        return province, district, communes
+        self.counts["units"] = (1 + (above is not province) + len(communes)
+                                + sum(len(c.hamlets) for c in communes))
+        return province, above, communes
 
     @staticmethod
-    def ward_name_and_code(index: int) -> tuple[str, str]:
+    def ward_name_and_code(index: int, scheme: str = "2019") -> tuple[str, str]:
         """The real wards first; past them, numbered copies with codes after the real ones."""
-        real = len(names.WARDS)
+        wards = names.WARDS_2025 if scheme == "2025" else names.WARDS
+        real = len(wards)
         if index < real:
-            return names.WARDS[index]
-        name, _ = names.WARDS[index % real]
-        # Real codes end at 31150; step by 3 as the official list does, never reusing one.
-        return f"{name} {index // real + 1}", f"{31153 + 3 * (index - real):05d}"
+            return wards[index]
+        name, _ = wards[index % real]
+        # Step by 3 as the official list does, never reusing one. Under 2019 the real codes
+        # end at 31150; under 2025 the copies start past every commune of the country.
+        first = names.COPY_CODES_2025_FROM if scheme == "2025" else 31153
+        return f"{name} {index // real + 1}", f"{first + 3 * (index - real):05d}"
 
     def build_campaigns(self, province: AdministrativeUnit) -> dict[str, Campaign]:
         """The four campaigns open at once that seed 002 reports on, ages counted on its day,
@@ -417,15 +432,16 @@ class _Builder:
         self.counts["campaigns"] = len(campaigns)
         return campaigns
 
-    def build_accounts(self, first: _Commune) -> dict[str, User]:
-        """One account per role, by role; the screener walks the first three hamlets of
-        Phường Cái Khế."""
+    def build_accounts(self, places: dict[str, AdministrativeUnit], first: _Commune,
+                       ) -> dict[str, User]:
+        """One account per role, by role, each on its place of names.ACCOUNTS; the screener
+        walks the first three hamlets of Phường Cái Khế."""
         # scrypt is slow on purpose: hash the shared password once for every account.
         password_hash = hash_password(DEMO_PASSWORD)
         accounts = {}
-        for username, role, unit_code, full_name in names.ACCOUNTS:
+        for username, role, place, full_name in names.ACCOUNTS:
             user = create_user(username=username, password=DEMO_PASSWORD, role=role,
-                               unit_code=unit_code, full_name=full_name,
+                               unit_code=places[place].code, full_name=full_name,
                                password_hash=password_hash)
             if role == "screener":
                 user.hamlets.extend(first.hamlets[:3])
@@ -716,8 +732,9 @@ class _Builder:
     def build_approved_list(self, campaign: Campaign, commune: _Commune,
                             accounts: dict[str, User]) -> None:
         """The first ward's list of the closed campaign, as it stood at its deadline: submitted
-        by the commune lead, approved by the district officer, through the workflow's own
-        steps (its files are made when someone first asks for them)."""
+        by the commune lead, approved by the district officer (under 2025, the province's
+        officer: the account sits on the province), through the workflow's own steps (its
+        files are made when someone first asks for them)."""
         signer_title, signer_name = names.LIST_SIGNER
         compliance_list = submit(accounts["commune_lead"], campaign, commune.unit,
                                  campaign.deadline, signer_title=signer_title,

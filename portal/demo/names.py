@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# (name, official code) of the province, and of the district of the 2019 list.
+PROVINCE: tuple[str, str] = ("Thành phố Cần Thơ", "92")
+DISTRICT: tuple[str, str] = ("Quận Ninh Kiều", "916")
+
 # (name, official code) of the wards of Quận Ninh Kiều before the 2025 reform; the first one
 # must stay Phường Cái Khế, the demo accounts are bound to it.
 WARDS: list[tuple[str, str]] = [
@@ -17,6 +21,36 @@ WARDS: list[tuple[str, str]] = [
     ("Phường An Khánh", "31149"),
     ("Phường An Bình", "31150"),
 ]
+
+# The wards of Thành phố Cần Thơ under the 2025 two-level list, as the vietnamadminunits package
+# names and codes them (tests/test_scheme_2025.py checks them against it): the four that the
+# wards of the former Quận Ninh Kiều merged into first, then the city's other wards. The first
+# one must stay Phường Cái Khế, the demo accounts are bound to it.
+WARDS_2025: list[tuple[str, str]] = [
+    ("Phường Cái Khế", "31120"),
+    ("Phường Ninh Kiều", "31135"),
+    ("Phường Tân An", "31147"),
+    ("Phường An Bình", "31150"),
+    ("Phường Thới An Đông", "31174"),
+    ("Phường Bình Thủy", "31168"),
+    ("Phường Long Tuyền", "31183"),
+    ("Phường Cái Răng", "31186"),
+    ("Phường Hưng Phú", "31201"),
+    ("Phường Ô Môn", "31153"),
+    ("Phường Thới Long", "31157"),
+    ("Phường Phước Thới", "31162"),
+    ("Phường Thốt Nốt", "31207"),
+    ("Phường Tân Lộc", "31213"),
+    ("Phường Trung Nhứt", "31217"),
+    ("Phường Thuận Hưng", "31228"),
+]
+# Past its real wards, the 2025 demo numbers copies with codes after the last commune code of
+# the whole country (32248, Cà Mau), so that a copy never takes a real unit's code.
+COPY_CODES_2025_FROM = 32251
+
+# Where the doses were given besides the ward's health station: the district's health centre
+# under the 2019 list; under 2025, with no district, the city's centre for disease control.
+PROVINCE_VACCINATION_CENTRE = "Trung tâm Kiểm soát bệnh tật Thành phố Cần Thơ"
 
 # Family names with their rough share (per cent) in the south of Viet Nam: Huỳnh and Võ are the
 # southern forms of Hoàng and Vũ; Thạch, Danh and Kim are Khmer names common in the delta.
@@ -134,13 +168,16 @@ BOOSTER_VACCINES: list[tuple[str, float]] = [
 TEEN_VACCINES: list[tuple[str, float]] = [("Pfizer-BioNTech", 85), ("Moderna", 15)]
 CHILD_VACCINES: list[tuple[str, float]] = [("Pfizer-BioNTech", 70), ("Moderna", 30)]
 
-# The demo accounts: user name, role, unit code, full name.
+# The demo accounts: user name, role, where they work, full name. Where: "ward", the first
+# ward; "reviewing", the unit the wards answer to (the district under the 2019 list; under 2025,
+# which has none, the province, whose health department then reviews the wards' lists);
+# "province".
 ACCOUNTS: list[tuple[str, str, str, str]] = [
-    ("screener", "screener", "31117", "Trần Thị Ngọc Hân"),
-    ("commune_lead", "commune_lead", "31117", "Lê Văn Thành"),
-    ("district_officer", "district_officer", "916", "Phạm Minh Tuấn"),
-    ("clerk", "clerk", "916", "Huỳnh Thị Kim Ngân"),
-    ("admin", "admin", "92", "Võ Quốc Bảo"),
+    ("screener", "screener", "ward", "Trần Thị Ngọc Hân"),
+    ("commune_lead", "commune_lead", "ward", "Lê Văn Thành"),
+    ("district_officer", "district_officer", "reviewing", "Phạm Minh Tuấn"),
+    ("clerk", "clerk", "reviewing", "Huỳnh Thị Kim Ngân"),
+    ("admin", "admin", "province", "Võ Quốc Bảo"),
 ]
 
 # Who signs the first ward's list of the closed campaign: a vice-chair of the ward's committee.

@@ -15,6 +15,7 @@ from portal.labels import COMPLIANCE_REASON
 from portal.lists.models import ComplianceList, ListState
 from portal.residents.identity import mask_id_number
 from portal.timeutil import local_time
+from portal.units.models import AdministrativeUnit, UnitLevel
 
 # The list is an official document, in Vietnamese by law whatever language its reader has
 # chosen for the screens. Its fixed words are written in Vietnamese where it is laid out (here,
@@ -99,7 +100,7 @@ def _document(compliance_list: ComplianceList) -> ListDocument:
     superior = commune.parent
     recipients = []
     if superior is not None:
-        recipients += [f"- UBND {superior.name};", f"- Trung tâm Y tế {superior.name};"]
+        recipients += [f"- UBND {superior.name};", f"- {health_body(superior)};"]
     recipients.append("- Lưu: VT.")
     return ListDocument(
         issuing_body=f"ỦY BAN NHÂN DÂN\n{commune.name.upper()}",
@@ -116,6 +117,16 @@ def _document(compliance_list: ComplianceList) -> ListDocument:
         approved_note=_approved_note(compliance_list),
         guardian_column=is_childrens_campaign(campaign),
     )
+
+
+def health_body(unit: AdministrativeUnit) -> str:
+    """The health body of the unit a commune answers to, as a document names it: a district's
+    health centre ("Trung tâm Y tế Quận Ninh Kiều"); a province's department of health ("Sở Y
+    tế Thành phố Cần Thơ"), which reviews its communes' lists where, as under the 2025 list,
+    no district lies between them."""
+    if unit.level is UnitLevel.PROVINCE:
+        return f"Sở Y tế {unit.name}"
+    return f"Trung tâm Y tế {unit.name}"
 
 
 def is_final(compliance_list: ComplianceList) -> bool:
@@ -183,7 +194,14 @@ def _approved_note(compliance_list: ComplianceList) -> str | None:
         return None
     reviewer = db.session.get(User, compliance_list.reviewed_by_id) \
         if compliance_list.reviewed_by_id else None
-    who = f"{reviewer.full_name} ({reviewer.unit.name})" if reviewer else "cấp huyện"
+    superior = compliance_list.commune.parent
+    if reviewer is not None:
+        # The province's officer works for its department of health, not for the whole city.
+        place = reviewer.unit
+        body = health_body(place) if place.level is UnitLevel.PROVINCE else place.name
+        who = f"{reviewer.full_name} ({body})"
+    else:
+        who = health_body(superior) if superior is not None else "cấp trên"
     at = local_time(compliance_list.reviewed_at)
     return (f"Phiên bản {compliance_list.version}, đã phê duyệt trên Từng Nhà bởi {who} "
             f"lúc {at:%H:%M} ngày {at:%d/%m/%Y}.")

@@ -21,6 +21,7 @@ from portal.lists.models import ComplianceList, ComplianceListRow, ListState
 from portal.residents.guardians import guardian_of_minor
 from portal.timeutil import utcnow
 from portal.units.models import AdministrativeUnit
+from portal.units.tree import reviewed_by_province
 
 
 class TransitionRefused(ValueError):
@@ -42,13 +43,17 @@ def versions(campaign: Campaign, commune: AdministrativeUnit) -> list[Compliance
 
 def submit(user, campaign: Campaign, commune: AdministrativeUnit, today: date, *,
            signer_title: str | None = None, signer_name: str | None = None) -> ComplianceList:
-    """Freeze today's list of the commune as its next version, sent to the district."""
+    """Freeze today's list of the commune as its next version, sent to the district (or, under
+    the 2025 list, to the province)."""
     if not can(user, Action.PREPARE_LIST):
         _refuse(_l("Only the commune's lead can submit its list."))
     if user.unit_id != commune.id:
         _refuse(_l("You can only submit the list of your own commune."))
     latest = next(iter(versions(campaign, commune)), None)
     if latest is not None and latest.state is ListState.SUBMITTED:
+        if reviewed_by_province(commune):
+            _refuse(_l("Version %(v)s is already waiting for the province's review.",
+                       v=latest.version))
         _refuse(_l("Version %(v)s is already waiting for the district's review.", v=latest.version))
     if latest is not None and latest.state is ListState.APPROVED:
         _refuse(_l("This list has been approved; it cannot be submitted again."))
@@ -72,7 +77,8 @@ def submit(user, campaign: Campaign, commune: AdministrativeUnit, today: date, *
 
 
 def approve(user, compliance_list: ComplianceList, comment: str | None = None) -> None:
-    """The district approves a submitted list; it never changes again."""
+    """The district (the province, for its communes under the 2025 list) approves a submitted
+    list; it never changes again."""
     _check_review(user, compliance_list)
     _review(user, compliance_list, ListState.APPROVED, comment, "list.approve")
 

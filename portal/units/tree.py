@@ -62,3 +62,10 @@ def unit_among(unit_id: int, ids: Select) -> AdministrativeUnit | None:
     """The unit with this id if it is one of an id subquery's."""
     return db.session.scalar(select(AdministrativeUnit).where(
         AdministrativeUnit.id == unit_id, AdministrativeUnit.id.in_(ids)))
+
+
+def reviewed_by_province(commune: AdministrativeUnit) -> bool:
+    """Whether a commune's lists go straight to the province, which reviews them: the commune
+    lies under the province itself (the 2025 list), not under a district (the 2019 list)."""
+    parent = commune.parent
+    return parent is not None and parent.level is UnitLevel.PROVINCE
