@@ -176,6 +176,17 @@ def test_the_2025_tree_flow_end_to_end(app, runner, client):
     waiting = home.split('id="waiting"', 1)[1].split("</ul>", 1)[0]
     assert f'href="/lists/{list_id}"' in waiting and ward.name in waiting
     assert sorted(_figures(home, "coverage")) == communes
+    # Coverage drills from the province straight to its wards, the home's figures.
+    coverage = client.get("/coverage").get_data(as_text=True)
+    below = coverage.split('id="below"', 1)[1].split("</tbody>", 1)[0]
+    drilled = {}
+    for row in re.findall(r"<tr data-unit[^>]*>(.*?)</tr>", below, re.DOTALL):
+        cells = [re.sub(r"<[^>]+>", "", c).strip()
+                 for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)]
+        drilled[cells[0]] = (cells[1], cells[-1])  # target, up to date
+    shown = {name: (figures[0], figures[1]) for name, figures in _figures(home, "coverage").items()
+             if figures[0] != "0"}
+    assert drilled == shown and drilled
     for page in ("/reports/daily", "/supervision", f"/lists/{list_id}"):
         assert client.get(page).status_code == 200, page
     daily = client.get("/reports/daily.pdf")
