@@ -80,8 +80,8 @@ def test_returned_then_resubmitted_then_approved_with_every_step_audited(app, wo
 @pytest.mark.parametrize("setup, who, move, message", [
     ("draft", "district_officer", "approve", "danh sách này đang là bản nháp"),
     ("submitted", "commune_lead", "submit", "Phiên bản 1 đang chờ"),
-    ("submitted", "clerk", "approve", "Chỉ cán bộ quận, huyện"),
-    ("submitted", "commune_lead", "approve", "Chỉ cán bộ quận, huyện"),
+    ("submitted", "clerk", "approve", "Chỉ cán bộ y tế cấp trên"),
+    ("submitted", "commune_lead", "approve", "Chỉ cán bộ y tế cấp trên"),
     ("submitted", "district_officer", "return-empty", "phải có ý kiến"),
     ("approved", "district_officer", "approve", "danh sách này đã được phê duyệt"),
     ("approved", "commune_lead", "submit", "đã được phê duyệt, không thể gửi lại"),
