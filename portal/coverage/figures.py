@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 
 from portal.campaigns.models import Campaign
 from portal.coverage.cuts import AGE_BANDS, RISK_BY_CODE, RiskGroup
-from portal.coverage.models import NO_DAY, NO_TEXT, CoverageCount, CoverageDay
+from portal.coverage.models import NO_TEXT, CoverageCount, CoverageDay
 from portal.coverage.summary import entries
 from portal.extensions import db
 from portal.residents.models import Resident, ResidentStatus, Sex
@@ -226,21 +226,24 @@ def coverage_of(unit: AdministrativeUnit, campaign: Campaign, today: date, cuts:
 
 
 def weekly_coverage(unit: AdministrativeUnit, campaign: Campaign, weeks: int, today: date,
-                    ) -> list[tuple[date, int]]:
+                    up_to_date: int) -> list[tuple[date, int]]:
     """How many of the unit's target population were up to date at the end of each of the last
-    weeks (Sunday; the current week to today), by the day of their dose. Doses without a day
-    count in every week."""
-    hamlets = list(_hamlets_under(unit))
-    days = db.session.execute(
-        select(CoverageDay.day, func.sum(CoverageDay.people))
-        .where(CoverageDay.campaign_id == campaign.id, CoverageDay.hamlet_id.in_(hamlets))
-        .group_by(CoverageDay.day))
-    by_day = {day: int(people) for day, people in days}
-    undated = by_day.pop(NO_DAY, 0)
+    weeks (Sunday; the current week to today), by the day of their dose, given how many are up
+    to date now: those now, less those whose dose came after the week's end (so that only the
+    last weeks' days are read). Doses without a day count in every week."""
     last_sunday = today - timedelta(days=(today.weekday() + 1) % 7)
     ends = sorted({today, *(last_sunday - timedelta(weeks=n) for n in range(weeks - 1))}
                   ) if weeks else []
-    return [(end, undated + sum(n for day, n in by_day.items() if day <= end)) for end in ends]
+    if not ends:
+        return []
+    later = dict(db.session.execute(
+        select(CoverageDay.day, func.sum(CoverageDay.people))
+        .where(CoverageDay.campaign_id == campaign.id,
+               CoverageDay.hamlet_id.in_(list(_hamlets_under(unit))),
+               CoverageDay.day > ends[0])
+        .group_by(CoverageDay.day)).all())
+    return [(end, up_to_date - sum(int(n) for day, n in later.items() if day > end))
+            for end in ends]
 
 
 def _hamlets_under(unit: AdministrativeUnit) -> dict[int, int]:

@@ -60,7 +60,8 @@ def unit_view():
     if campaign is not None:
         today = today_local()
         coverage = coverage_of(unit, campaign, today, form.cuts())
-        weeks = weekly_coverage(unit, campaign, WEEKS, today) if not form.cuts().any else []
+        weeks = [] if form.cuts().any else weekly_coverage(
+            unit, campaign, WEEKS, today, coverage.total.up_to_date)
         below = [(child, f) for child, f in coverage.below if f.target]
         context.update(
             coverage=coverage, weeks=weeks,
