@@ -328,3 +328,37 @@ def test_a_summary_built_again_is_the_one_kept(app, world, client):
         after = sorted(db.session.execute(text(
             "SELECT * FROM coverage_counts ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9")).all())
     assert before == after and before
+
+
+def test_each_chart_of_the_coverage_page_draws_the_figures_of_its_table(app, client, world):
+    client.login("screener")
+    _knock(client, world["duc"], "refused", refusal_reason="side_effects")
+    client.post_form("/logout")
+    client.login("district_officer")
+    with app.app_context():
+        commune = db.session.scalar(select(AdministrativeUnit.id).where(
+            AdministrativeUnit.code == "31117"))
+    page = client.get(f"/coverage?unit={commune}").get_data(as_text=True)
+    rows = _table(page, "below")
+    header = page.split('id="below"', 1)[1].split("</thead>", 1)[0]
+    columns = re.findall(r'data-column="(\w+)"', page.split('id="below"', 1)[1].split(
+        "</tbody>", 1)[0])[:9]
+
+    def segments(chart: str) -> list[tuple[str, str, int]]:
+        figure = page.split(f'id="{chart}"', 1)[1].split("</figure>", 1)[0]
+        return [(title.split(" · ")[0], name, int(value)) for name, value, title in re.findall(
+            r'<rect class="segment" data-name="([^"]+)" data-value="(\d+)"[^>]*><title>([^<]+)',
+            figure)]
+
+    assert "Cần rà soát" in header
+    by_hamlet = {row[0]: dict(zip(columns, (_number(cell) for cell in row[4:]))) for row in rows}
+    drawn = segments("reasons-chart")
+    assert drawn, "the reasons are drawn"
+    for hamlet, _name, value in drawn:
+        assert value in by_hamlet[hamlet].values()
+    assert sum(v for _h, _n, v in drawn) == sum(
+        sum(v for k, v in figures.items() if k != "up_to_date") for figures in by_hamlet.values())
+    refused = [v for _h, n, v in drawn if n == "Từ chối tiêm"]
+    assert refused == [1] and by_hamlet["Khu vực 1"]["refused"] == 1
+    up = {h: v for h, _n, v in segments("coverage-chart")}
+    assert up == {h: f["up_to_date"] for h, f in by_hamlet.items()}
