@@ -3,8 +3,8 @@ same pages with their figures computed live from the raw rows; the commune lead'
 beside the same preview computed from the raw rows; and the daily report's PDF for a district.
 
 One seeded database serves all: the portal (`wsgi:app`) and the baseline
-(`bench.live_coverage_app:app`, the portal with coverage_of and compile_list reading the raw
-rows), each gunicorn with 2 workers, loaded in turns with wrk -t1 -c2. A province officer is
+(`bench.live_coverage_app:app`, the portal with coverage_of and the list preview reading the
+raw rows), each gunicorn with 2 workers, loaded in turns with wrk -t1 -c2. A province officer is
 added (the demo's district officer, bound to the province), so that the province's page shows
 its district(s) and the district's its communes.
 """

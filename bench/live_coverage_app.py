@@ -49,6 +49,13 @@ def compile_list_from_raw_rows(campaign, commune, today):
     return entries
 
 
+def preview_from_raw_rows(campaign, commune, today, rows):
+    """The preview as it was made before: the whole list compiled, then counted."""
+    entries = compile_list_from_raw_rows(campaign, commune, today)
+    return compliance.Preview(entries[:rows], len(entries), compliance.counts_by_reason(entries),
+                              compliance.counts_by_hamlet(entries))
+
+
 routes.coverage_of = functools.partial(figures.coverage_of, live=True)
-list_routes.compile_list = compile_list_from_raw_rows
+list_routes.preview_list = preview_from_raw_rows
 app = create_app()

@@ -134,7 +134,7 @@ HTMX_CONFIG = {
 
 def register_templating(app: Flask) -> None:
     """Labels, date filters and the htmx configuration for every template."""
-    from portal import labels
+    from portal import labels, numbers
     from portal.access import Action, can, sees_health_details
     from portal.campaigns.active import campaign_choice, deadline_of
     from portal.residents.ages import age_of
@@ -195,17 +195,17 @@ def register_templating(app: Flask) -> None:
     @app.template_filter("number")
     def format_number(value) -> str:
         """Counts with the locale's thousands separator: 12.345 in Vietnamese."""
-        return flask_babel.format_decimal(value or 0, format="#,##0")
+        return numbers.whole(value or 0, flask_babel.get_locale())
 
     @app.template_filter("decimal")
     def format_one_decimal(value) -> str:
         """A figure with one decimal in the locale's way: 2,5 in Vietnamese."""
-        return flask_babel.format_decimal(value or 0, format="0.0")
+        return numbers.one_decimal(value or 0, flask_babel.get_locale())
 
     @app.template_filter("pct")
     def format_percent(value) -> str:
         """Percentages with one decimal, comma-separated in Vietnamese: 58,1 %."""
-        return flask_babel.format_decimal(value or 0, format="0.0") + "\u00a0%"
+        return numbers.one_decimal(value or 0, flask_babel.get_locale()) + "\u00a0%"
 
     @app.template_filter("dmy")
     def format_dmy(value) -> str:

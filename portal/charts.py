@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask_babel import format_decimal
+from flask_babel import get_locale
+
+from portal.numbers import whole
 
 WIDTH = 340  # the viewBox's width: the chart scales to the page's
 LABEL = 110  # the space for a bar's label, left
@@ -30,6 +32,7 @@ class Segment:
     colour: str
     name: str
     value: int
+    text: str = ""  # the value as the locale writes it (12.345)
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ def coverage_bars(title: str, rows: list[tuple[str, int, int]], target_label: st
         share = done / target if target else 0.0
         y = n * (BAR + GAP)
         chart.bars.append(Bar(label, y, (Segment(chart.label_width, plot * share, "#2e7d32",
-                                                 "up_to_date", done),),
+                                                 "up_to_date", done, _number(done)),),
                               f"{100 * share:.0f} %"))
     chart.line_x = chart.label_width + plot
     chart.height = len(rows) * (BAR + GAP) + 4
@@ -89,10 +92,11 @@ def stacked_bars(title: str, rows: list[tuple[str, dict[str, int]]],
             value = counts.get(name, 0)
             if value and total:
                 width = plot * value / total
-                segments.append(Segment(x, width, STACK_COLOURS[name], str(labels[name]), value))
+                segments.append(Segment(x, width, STACK_COLOURS[name], str(labels[name]), value,
+                                        _number(value)))
                 x += width
         chart.bars.append(Bar(label, n * (BAR + GAP), tuple(segments),
-                              format_decimal(total, format="#,##0")))
+                              _number(total)))
     chart.height = len(rows) * (BAR + GAP) + 4
     return chart
 
@@ -105,7 +109,12 @@ def value_bars(title: str, rows: list[tuple[str, int]], colour: str = "#0b5cad")
     for n, (label, value) in enumerate(rows):
         width = plot * value / largest if largest else 0.0
         chart.bars.append(Bar(label, n * (BAR + GAP),
-                              (Segment(chart.label_width, width, colour, title, value),),
-                              format_decimal(value, format="#,##0")))
+                              (Segment(chart.label_width, width, colour, title, value,
+                                       _number(value)),),
+                              _number(value)))
     chart.height = len(rows) * (BAR + GAP) + 4
     return chart
+
+
+def _number(value: int) -> str:
+    return whole(value, get_locale())

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from sqlalchemy import select, text, update
 
 from portal.audit.models import AuditEvent
+from portal.auth.models import User
 from portal.campaigns.models import Campaign
 from portal.coverage.cuts import RISK_BY_CODE
 from portal.coverage.figures import Cuts, by_hamlet, coverage_of, tally
@@ -53,8 +54,8 @@ def _kept_is_counted(app, today: date | None = None) -> None:
             assert {h: (f.target, f.up_to_date, f.visited) for h, f in kept.items()
                     if f.target} == {h: (c["target"], c["up"], c["visited"])
                                      for h, c in _counted(campaign).items()}, campaign.name
-            assert sorted(tally(campaign, _hamlets(), day)) == sorted(
-                tally(campaign, _hamlets(), day, live=True)), campaign.name
+            assert sorted(tally(campaign, _hamlets(), day, per_cut=True)) == sorted(
+                tally(campaign, _hamlets(), day, per_cut=True, live=True)), campaign.name
 
 
 def _resident(app, key_value) -> Resident:
@@ -362,3 +363,45 @@ def test_each_chart_of_the_coverage_page_draws_the_figures_of_its_table(app, cli
     assert refused == [1] and by_hamlet["Khu vực 1"]["refused"] == 1
     up = {h: v for h, _n, v in segments("coverage-chart")}
     assert up == {h: f["up_to_date"] for h, f in by_hamlet.items()}
+
+
+def test_the_list_preview_is_the_list_a_submission_freezes(app, client, runner):
+    """On the demo: the preview's rows are the first of the list the lead then submits, its
+    counts by reason and hamlet those of the whole frozen list, and the frozen rows are the
+    people counted here in SQL of our own (targeted, without the campaign's dose)."""
+    from portal.lists.compliance import compile_list, preview_list
+    from portal.lists.models import ComplianceList
+
+    result = runner.invoke(args=["seed-demo", "--residents", "3000", "--seed", "5"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        lead = db.session.scalar(select(User).where(User.username == "commune_lead"))
+        campaign = db.session.get(Campaign, lead.campaign_id)
+        commune = lead.unit
+        today = today_local()
+        preview = preview_list(campaign, commune, today, 100)
+        whole = compile_list(campaign, commune, today)
+        assert len(whole) > 100 and preview.total == len(whole)
+        assert [(e.resident.id, e.reason) for e in preview.entries] == [
+            (e.resident.id, e.reason) for e in whole[:100]]
+        counted = _counted(campaign)
+        hamlets = [h for h in _hamlets() if db.session.get(AdministrativeUnit, h).parent_id
+                   == commune.id]
+        assert len(whole) == sum(counted[h]["target"] - counted[h]["up"] for h in hamlets
+                                 if h in counted)
+    client.login("commune_lead")
+    page = client.get("/lists/preview").get_data(as_text=True)
+    assert f"Hôm nay có {len(whole):,} người".replace(",", ".") in page
+    answer = client.post_form("/lists/submit", {"signer_title": "PHÓ CHỦ TỊCH",
+                                                "signer_name": "Nguyễn Văn A"})
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
+    with app.app_context():
+        frozen = db.session.scalars(select(ComplianceList).where(
+            ComplianceList.campaign_id == campaign.id)).all()[-1]
+        rows = sorted(frozen.rows, key=lambda r: r.position)
+        assert [(r.resident_id, r.reason) for r in rows] == [
+            (e.resident.id, e.reason) for e in whole]
+        by_reason = {}
+        for row in rows:
+            by_reason[row.reason] = by_reason.get(row.reason, 0) + 1
+        assert by_reason == dict(preview.by_reason)

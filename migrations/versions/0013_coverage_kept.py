@@ -1,5 +1,5 @@
 """coverage kept as it changes: each targeted resident's standing in each campaign, and the
-sums by hamlet, age band, sex and risk group (portal/coverage)
+sums by hamlet (and commune), age band, sex and risk group (portal/coverage)
 
 Revision ID: 0013
 Revises: 0012
@@ -23,6 +23,7 @@ def upgrade():
         sa.Column('campaign_id', sa.Integer(), nullable=False),
         sa.Column('resident_id', sa.Integer(), autoincrement=False, nullable=False),
         sa.Column('hamlet_id', sa.Integer(), nullable=False),
+        sa.Column('commune_id', sa.Integer(), nullable=False),
         sa.Column('band', sa.Integer(), nullable=False),
         sa.Column('sex', sa.String(length=8), nullable=False),
         sa.Column('risk', sa.Integer(), nullable=False),
@@ -54,6 +55,22 @@ def upgrade():
                                 'outcome', 'screening_category', 'deferred_until'),
     )
     op.create_table(
+        'coverage_commune_counts',
+        sa.Column('campaign_id', sa.Integer(), nullable=False),
+        sa.Column('commune_id', sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column('band', sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column('sex', sa.String(length=8), nullable=False),
+        sa.Column('risk', sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column('up_to_date', sa.Boolean(), nullable=False),
+        sa.Column('outcome', sa.String(length=24), nullable=False),
+        sa.Column('screening_category', sa.String(length=24), nullable=False),
+        sa.Column('deferred_until', sa.Date(), nullable=False),
+        sa.Column('people', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('campaign_id', 'commune_id', 'band', 'sex', 'risk',
+                                'up_to_date', 'outcome', 'screening_category', 'deferred_until'),
+    )
+    op.create_table(
         'coverage_days',
         sa.Column('campaign_id', sa.Integer(), nullable=False),
         sa.Column('hamlet_id', sa.Integer(), autoincrement=False, nullable=False),
@@ -70,6 +87,7 @@ def upgrade():
 
 def downgrade():
     op.drop_table('coverage_days')
+    op.drop_table('coverage_commune_counts')
     op.drop_table('coverage_counts')
     op.drop_index('ix_campaign_standings_resident', table_name='campaign_standings')
     op.drop_index('ix_campaign_standings_hamlet', table_name='campaign_standings')

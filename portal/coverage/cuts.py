@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, literal
+from sqlalchemy import and_, case, literal, or_
 
 from portal.campaigns.rules import HIGH_RISK_AGE
 from portal.residents.ages import aged_at_least
@@ -54,6 +54,14 @@ class RiskGroup:
         if self.code == "none":
             return band not in HIGH_RISK_BANDS and risk == 0
         return bool(risk & _BITS[self.code])
+
+    def clause(self, band, risk):
+        """includes, as a SQL condition on a band and a risk column."""
+        if self.code == "any":
+            return or_(band.in_(sorted(HIGH_RISK_BANDS)), risk != 0)
+        if self.code == "none":
+            return and_(band.not_in(sorted(HIGH_RISK_BANDS)), risk == 0)
+        return risk.op("&")(_BITS[self.code]) != 0
 
 
 _BITS = {"chronic": CHRONIC, "immunocompromised": IMMUNOCOMPROMISED, "pregnant": PREGNANT}

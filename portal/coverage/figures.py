@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 
 from portal.campaigns.models import Campaign
 from portal.coverage.cuts import AGE_BANDS, RISK_BY_CODE, RiskGroup
-from portal.coverage.models import NO_TEXT, CoverageCount, CoverageDay
+from portal.coverage.models import NO_TEXT, CoverageCommuneCount, CoverageCount, CoverageDay
 from portal.coverage.summary import entries
 from portal.extensions import db
 from portal.residents.models import Resident, ResidentStatus, Sex
@@ -104,6 +104,17 @@ class Cuts:
     def any(self) -> bool:
         return self.band is not None or self.sex is not None or self.risk is not None
 
+    def conditions(self, band, sex, risk) -> list:
+        """admit, as SQL conditions on a band, a sex and a risk column."""
+        conditions = []
+        if self.band is not None:
+            conditions.append(band == self.band)
+        if self.sex is not None:
+            conditions.append(sex == self.sex)
+        if self.risk is not None:
+            conditions.append(self.risk.clause(band, risk))
+        return conditions
+
 
 ALL = Cuts()
 
@@ -136,47 +147,58 @@ def standing_of_group(up_to_date: bool, outcome: str, category: str, deferring: 
                     up_to_date=bool(up_to_date), latest_visit=latest, today=today)
 
 
-def tally(campaign: Campaign, hamlet_ids, today: date, *, hops: int = 0, live: bool = False):
-    """The campaign's target population of these hamlets (ids, or an id subquery), in groups:
-    (unit id, band, sex, risk bits, standing, visited, people), the unit being the hamlet, or
-    the unit `hops` levels above it (1: its commune). From the kept sums, or with live=True
-    from the raw rows (what the sums must equal)."""
+def tally(campaign: Campaign, unit_ids, today: date, *, of: str = "hamlet", hops: int = 0,
+          cuts: Cuts = ALL, per_unit: bool = True, per_cut: bool = False, live: bool = False):
+    """The campaign's target population of these hamlets (of="hamlet") or communes
+    (of="commune"), ids or an id subquery, of the cuts, in groups: (unit id, band, sex, risk
+    bits, standing, visited, people). The unit is the hamlet or commune, or the unit `hops`
+    levels above it (1: a hamlet's commune, a commune's district); None unless per_unit. Band,
+    sex and risk bits are None unless per_cut. From the kept sums (a commune's sums for
+    communes), or with live=True from the raw rows (what the sums must equal)."""
     if live:
-        rows = entries(campaign).where(Resident.hamlet_id.in_(hamlet_ids)).subquery()
+        hamlets = unit_ids if of == "hamlet" else select(AdministrativeUnit.id).where(
+            AdministrativeUnit.parent_id.in_(unit_ids))
+        rows = entries(campaign).where(Resident.hamlet_id.in_(hamlets)).subquery()
         c = rows.c
         source = SimpleNamespace(
-            hamlet_id=c.hamlet_id, band=c.band, sex=c.sex, risk=c.risk, up_to_date=c.up_to_date,
+            unit_id=c[f"{of}_id"], band=c.band, sex=c.sex, risk=c.risk, up_to_date=c.up_to_date,
             outcome=func.coalesce(c.outcome, NO_TEXT, type_=String),
             category=func.coalesce(c.screening_category, NO_TEXT, type_=String),
             until=c.deferred_until, people=func.count(), table=rows, where=())
     else:
-        k = CoverageCount
+        k = CoverageCount if of == "hamlet" else CoverageCommuneCount
+        unit = getattr(k, f"{of}_id")
         source = SimpleNamespace(
-            hamlet_id=k.hamlet_id, band=k.band, sex=k.sex, risk=k.risk, up_to_date=k.up_to_date,
+            unit_id=unit, band=k.band, sex=k.sex, risk=k.risk, up_to_date=k.up_to_date,
             outcome=k.outcome, category=k.screening_category, until=k.deferred_until,
             people=func.sum(k.people), table=k,
-            where=(k.campaign_id == campaign.id, k.hamlet_id.in_(hamlet_ids)))
-    unit_id, climbed = source.hamlet_id, []
-    for _ in range(hops):
+            where=(k.campaign_id == campaign.id, unit.in_(unit_ids)))
+    unit_id, climbed = source.unit_id, []
+    for _ in range(hops if per_unit else 0):
         above = aliased(AdministrativeUnit)
         climbed.append((above, above.id == unit_id))
         unit_id = above.parent_id
-    keys = (unit_id, source.band, source.sex, source.risk, source.up_to_date, source.outcome,
-            source.category, source.until > today)
+    unit_key = [unit_id] if per_unit else []
+    cut_keys = [source.band, source.sex, source.risk] if per_cut else []
+    keys = (*unit_key, *cut_keys, source.up_to_date, source.outcome, source.category,
+            source.until > today)
     statement = select(*keys, source.people).select_from(source.table)
     for above, condition in climbed:
         statement = statement.join(above, condition)
-    statement = statement.where(*source.where).group_by(*keys)
+    statement = statement.where(*source.where, *cuts.conditions(
+        source.band, source.sex, source.risk)).group_by(*keys)
     standings: dict[tuple, Standing] = {}
     groups = []
-    for unit, band, sex, risk, up_to_date, outcome, category, still, people in (
-            db.session.execute(statement)):
+    for row in db.session.execute(statement):
+        unit = row[0] if per_unit else None
+        band, sex, risk = row[len(unit_key):len(unit_key) + 3] if per_cut else (None,) * 3
+        up_to_date, outcome, category, still, people = row[-5:]
         deferred = bool(still) if outcome and category == ScreeningCategory.DEFERRAL else None
         made_of = (bool(up_to_date), outcome, category, deferred)
         if made_of not in standings:
             standings[made_of] = standing_of_group(*made_of, today)
-        groups.append((unit, band, str(sex), risk, standings[made_of], bool(outcome),
-                       int(people)))
+        groups.append((unit, band, None if sex is None else str(sex), risk, standings[made_of],
+                       bool(outcome), int(people)))
     return groups
 
 
@@ -184,10 +206,9 @@ def by_hamlet(campaign: Campaign, hamlet_ids, today: date, cuts: Cuts = ALL, *,
               live: bool = False) -> dict[int, Figures]:
     """Each hamlet's figures (of the cuts)."""
     figures: dict[int, Figures] = defaultdict(Figures)
-    for hamlet_id, band, sex, risk, standing_, visited, people in tally(
-            campaign, hamlet_ids, today, live=live):
-        if cuts.admit(band, sex, risk):
-            figures[hamlet_id].add(standing_, visited, people)
+    for hamlet_id, _band, _sex, _risk, standing_, visited, people in tally(
+            campaign, hamlet_ids, today, cuts=cuts, live=live):
+        figures[hamlet_id].add(standing_, visited, people)
     return dict(figures)
 
 
@@ -196,20 +217,25 @@ def coverage_of(unit: AdministrativeUnit, campaign: Campaign, today: date, cuts:
     """A unit's coverage: its own figures, each unit just below it (its hamlets for a commune),
     and the figures by band, sex and risk group; each of the cuts asked, the breakdowns by a
     cut keeping the other cuts."""
-    hamlets = _hamlets_under(unit)
     below = _children(unit)
-    hops = _levels_to_children(unit, hamlets)
+    # A commune from its hamlets' sums; a district or a province from its communes'.
+    of = "hamlet" if unit.level is UnitLevel.COMMUNE else "commune"
+    units = _under(unit, UnitLevel(of))
+    hops = _levels_to_children(unit, units)
     result = Coverage(unit, campaign, cuts)
     per_child: dict[int, Figures] = {child.id: Figures() for child in below}
     by_band = {band.code: Figures() for band in AGE_BANDS}
     by_sex = {sex.value: Figures() for sex in Sex}
     by_risk = {code: Figures() for code in RISK_BY_CODE}
-    for child, band, sex, risk, standing_, visited, people in tally(
-            campaign, list(hamlets), today, hops=hops, live=live):
-        if cuts.admit(band, sex, risk):
-            result.total.add(standing_, visited, people)
-            if child in per_child:
-                per_child[child].add(standing_, visited, people)
+    ids = list(units)
+    # The units below, of the cuts, summed in the database; then the cuts of the whole unit.
+    for child, _band, _sex, _risk, standing_, visited, people in tally(
+            campaign, ids, today, of=of, hops=hops, cuts=cuts, live=live):
+        result.total.add(standing_, visited, people)
+        if child in per_child:
+            per_child[child].add(standing_, visited, people)
+    for _unit, band, sex, risk, standing_, visited, people in tally(
+            campaign, ids, today, of=of, per_unit=False, per_cut=True, live=live):
         if cuts.admit(band, sex, risk, ignoring="band"):
             by_band[band].add(standing_, visited, people)
         if cuts.admit(band, sex, risk, ignoring="sex") and sex in by_sex:
@@ -239,19 +265,18 @@ def weekly_coverage(unit: AdministrativeUnit, campaign: Campaign, weeks: int, to
     later = dict(db.session.execute(
         select(CoverageDay.day, func.sum(CoverageDay.people))
         .where(CoverageDay.campaign_id == campaign.id,
-               CoverageDay.hamlet_id.in_(list(_hamlets_under(unit))),
+               CoverageDay.hamlet_id.in_(list(_under(unit, UnitLevel.HAMLET))),
                CoverageDay.day > ends[0])
         .group_by(CoverageDay.day)).all())
     return [(end, up_to_date - sum(int(n) for day, n in later.items() if day > end))
             for end in ends]
 
 
-def _hamlets_under(unit: AdministrativeUnit) -> dict[int, int]:
-    """The hamlets at or below the unit, by id, with their depths."""
+def _under(unit: AdministrativeUnit, level: UnitLevel) -> dict[int, int]:
+    """The units of a level at or below the unit, by id, with their depths."""
     return dict(db.session.execute(
         select(AdministrativeUnit.id, AdministrativeUnit.depth)
-        .where(AdministrativeUnit.lies_within(unit),
-               AdministrativeUnit.level == UnitLevel.HAMLET)).all())
+        .where(AdministrativeUnit.lies_within(unit), AdministrativeUnit.level == level)).all())
 
 
 def _children(unit: AdministrativeUnit) -> list[AdministrativeUnit]:
@@ -260,13 +285,13 @@ def _children(unit: AdministrativeUnit) -> list[AdministrativeUnit]:
     return sorted(children, key=lambda u: natural_key(u.name))
 
 
-def _levels_to_children(unit: AdministrativeUnit, hamlets: dict[int, int]) -> int:
-    """How many levels a hamlet below the unit climbs to the unit just below it: 0 for a
-    commune's hamlets, 1 for a district's communes, 2 for a province's districts (1 for its
-    communes under the 2025 list, with no districts)."""
-    depths = set(hamlets.values())
+def _levels_to_children(unit: AdministrativeUnit, units: dict[int, int]) -> int:
+    """How many levels a unit below `unit` (a hamlet, a commune) climbs to the unit just below
+    `unit`: 0 for a commune's hamlets or a district's communes, 1 for a province's districts
+    from their communes (0 under the 2025 list, with no districts)."""
+    depths = set(units.values())
     if len(depths) > 1:
-        raise ValueError(f"the hamlets below {unit.code} are not all at one depth: {depths}")
+        raise ValueError(f"the units below {unit.code} are not all at one depth: {depths}")
     return max(0, depths.pop() - unit.depth - 1) if depths else 0
 
 
@@ -289,9 +314,8 @@ def commune_coverage(user, campaign: Campaign | None, today: date | None = None,
     rows = {c.id: CommuneCoverage(c) for c in communes_of(user)}
     if not rows or campaign is None:
         return list(rows.values())
-    hamlets = select(AdministrativeUnit.id).where(AdministrativeUnit.parent_id.in_(list(rows)))
     for commune_id, _band, _sex, _risk, standing_, _visited, people in tally(
-            campaign, hamlets, today or today_local(), hops=1):
+            campaign, list(rows), today or today_local(), of="commune"):
         rows[commune_id].target += people
         if standing_ is Standing.UP_TO_DATE:
             rows[commune_id].up_to_date += people

@@ -1,5 +1,6 @@
 """The kept figures: where each resident stands in each campaign (campaign_standings), and the
-same summed by hamlet and by what a figure is cut by (coverage_counts, coverage_days).
+same summed by hamlet and by what a figure is cut by (coverage_counts, coverage_days), and by
+commune (coverage_commune_counts).
 
 Both are written only by portal.coverage.summary, in the transaction of the change they
 follow; nothing else writes them. A standing itself is never stored: the rows keep what
@@ -37,6 +38,7 @@ class CampaignStanding(db.Model):
     # after counting it out (a cascade would take it first).
     resident_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     hamlet_id: Mapped[int] = mapped_column(Integer)
+    commune_id: Mapped[int] = mapped_column(Integer)  # the hamlet's
     band: Mapped[int] = mapped_column(Integer)  # portal.coverage.cuts.AGE_BANDS
     sex: Mapped[Sex] = mapped_column(str_enum(Sex, 8))
     risk: Mapped[int] = mapped_column(Integer)  # cuts.RISK_FLAGS, as bits
@@ -67,6 +69,25 @@ class CoverageCount(db.Model):
     outcome: Mapped[str] = mapped_column(String(24), primary_key=True)  # NO_TEXT: no visit
     screening_category: Mapped[str] = mapped_column(String(24), primary_key=True)
     deferred_until: Mapped[date] = mapped_column(Date, primary_key=True)  # NO_DAY: none
+    people: Mapped[int] = mapped_column(Integer)
+
+
+class CoverageCommuneCount(db.Model):
+    """coverage_counts summed over a commune's hamlets: what the district's and the province's
+    pages read (a tenth of the rows)."""
+
+    __tablename__ = "coverage_commune_counts"
+
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    commune_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    band: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    sex: Mapped[str] = mapped_column(String(8), primary_key=True)
+    risk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    up_to_date: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(24), primary_key=True)
+    screening_category: Mapped[str] = mapped_column(String(24), primary_key=True)
+    deferred_until: Mapped[date] = mapped_column(Date, primary_key=True)
     people: Mapped[int] = mapped_column(Integer)
 
 

@@ -9,7 +9,7 @@ ends (`register`). The bulk writers (imports, merges) say which residents they t
 For the residents touched, their rows in campaign_standings are read, deleted, and made again
 from the register, the doses and the visits (`entries`, the same rules as the walk:
 target_clause, dose_clause, the latest visit that counts); the difference is added to
-coverage_counts and coverage_days. On PostgreSQL the residents' rows are locked first, so two
+each table of sums (SUMS). On PostgreSQL the residents' rows are locked first, so two
 sessions writing for the same person follow one another and neither counts the other's
 change twice or not at all; SQLite has one writer at a time already.
 """
@@ -30,16 +30,23 @@ from portal.coverage.cuts import band_clause, risk_clause
 from portal.coverage.models import NO_DAY, NO_TEXT
 from portal.extensions import db
 from portal.residents.models import Dose, Resident
+from portal.units.models import AdministrativeUnit
 from portal.visits.models import Visit
 
 STANDINGS = models.CampaignStanding.__table__
 COUNTS = models.CoverageCount.__table__
+COMMUNE_COUNTS = models.CoverageCommuneCount.__table__
 DAYS = models.CoverageDay.__table__
-ENTRY_COLUMNS = ("campaign_id", "resident_id", "hamlet_id", "band", "sex", "risk", "up_to_date",
-                 "up_to_date_on", "outcome", "screening_category", "deferred_until")
-COUNT_KEY = ("campaign_id", "hamlet_id", "band", "sex", "risk", "up_to_date", "outcome",
-             "screening_category", "deferred_until")
+ENTRY_COLUMNS = ("campaign_id", "resident_id", "hamlet_id", "commune_id", "band", "sex", "risk",
+                 "up_to_date", "up_to_date_on", "outcome", "screening_category",
+                 "deferred_until")
+CUTS_AND_STATE = ("band", "sex", "risk", "up_to_date", "outcome", "screening_category",
+                  "deferred_until")
+COUNT_KEY = ("campaign_id", "hamlet_id", *CUTS_AND_STATE)
+COMMUNE_KEY = ("campaign_id", "commune_id", *CUTS_AND_STATE)
 DAY_KEY = ("campaign_id", "hamlet_id", "day")
+# Each table of sums and its key, the second column the unit it sums by.
+SUMS = ((COUNTS, COUNT_KEY), (COMMUNE_COUNTS, COMMUNE_KEY), (DAYS, DAY_KEY))
 # What a campaign's rows depend on: a change to any of these builds them again.
 TARGET_FIELDS = ("min_age", "max_age", "sex", "risk_groups_only", "age_reference_date",
                  "required_dose")
@@ -107,7 +114,7 @@ def rebuild(campaign: Campaign | None = None, session: Session | None = None) ->
     campaigns = [campaign] if campaign is not None else list(
         session.scalars(select(Campaign).order_by(Campaign.id)))
     for one in campaigns:
-        for table in (STANDINGS, COUNTS, DAYS):
+        for table in (STANDINGS, COUNTS, COMMUNE_COUNTS, DAYS):
             session.execute(delete(table).where(table.c.campaign_id == one.id))
         session.execute(insert(STANDINGS).from_select(ENTRY_COLUMNS, entries(one)))
         _sum_from_standings(session, one.id)
@@ -127,14 +134,17 @@ def entries(campaign: Campaign, ids: list[int] | None = None):
                         Dose.kind.in_(satisfying_doses(campaign)))
                  .scalar_subquery())
     up_to_date = dose_clause(campaign)
+    hamlet = aliased(AdministrativeUnit)
     query = (
         select(literal(campaign.id, Integer).label("campaign_id"),
                Resident.id.label("resident_id"), Resident.hamlet_id,
+               hamlet.parent_id.label("commune_id"),
                band_clause(campaign.age_reference_date).label("band"), Resident.sex,
                risk_clause().label("risk"), up_to_date.label("up_to_date"),
                first_day.label("up_to_date_on"), visit.outcome, visit.screening_category,
                visit.deferred_until)
         .select_from(Resident)
+        .join(hamlet, hamlet.id == Resident.hamlet_id)
         .outerjoin(latest, latest.c.resident_id == Resident.id)
         .outerjoin(visit, visit.id == latest.c.visit_id)
         .where(target_clause(campaign))
@@ -142,32 +152,29 @@ def entries(campaign: Campaign, ids: list[int] | None = None):
     return query if ids is None else query.where(Resident.id.in_(ids))
 
 
-def _rows_of(session: Session, condition) -> tuple[Counter, Counter]:
-    """The sums that the rows meeting `condition` make: by count key, and by day key."""
+def _rows_of(session: Session, condition) -> tuple[Counter, ...]:
+    """The sums that the rows meeting `condition` make, a Counter for each table of SUMS."""
     counts: Counter = Counter()
+    communes: Counter = Counter()
     days: Counter = Counter()
     rows = session.execute(select(*[STANDINGS.c[name] for name in ENTRY_COLUMNS]).where(condition))
     for row in rows:
-        counts[_count_key(row)] += 1
+        state = (row.band, _text(row.sex), row.risk, bool(row.up_to_date), _text(row.outcome),
+                 _text(row.screening_category), row.deferred_until or NO_DAY)
+        counts[(row.campaign_id, row.hamlet_id, *state)] += 1
+        communes[(row.campaign_id, row.commune_id, *state)] += 1
         if row.up_to_date:
             days[(row.campaign_id, row.hamlet_id, row.up_to_date_on or NO_DAY)] += 1
-    return counts, days
-
-
-def _count_key(row) -> tuple:
-    return (row.campaign_id, row.hamlet_id, row.band, _text(row.sex), row.risk,
-            bool(row.up_to_date), _text(row.outcome), _text(row.screening_category),
-            row.deferred_until or NO_DAY)
+    return counts, communes, days
 
 
 def _text(value) -> str:
     return NO_TEXT if value is None else str(value)
 
 
-def _add_differences(session: Session, before: tuple[Counter, Counter],
-                     after: tuple[Counter, Counter]) -> None:
-    for table, key, old, new in ((COUNTS, COUNT_KEY, before[0], after[0]),
-                                 (DAYS, DAY_KEY, before[1], after[1])):
+def _add_differences(session: Session, before: tuple[Counter, ...],
+                     after: tuple[Counter, ...]) -> None:
+    for (table, key), old, new in zip(SUMS, before, after, strict=True):
         changes = Counter(new)
         changes.subtract(old)
         # In key order: two sessions adding to the same rows take their locks in one order.
@@ -176,10 +183,11 @@ def _add_differences(session: Session, before: tuple[Counter, Counter],
         if not rows:
             continue
         session.execute(_upsert(session, table, key), rows)
-        emptied = {(row["campaign_id"], row["hamlet_id"]) for row in rows if row["people"] < 0}
+        unit = key[1]
+        emptied = {(row["campaign_id"], row[unit]) for row in rows if row["people"] < 0}
         if emptied:
             session.execute(delete(table).where(
-                tuple_(table.c.campaign_id, table.c.hamlet_id).in_(sorted(emptied)),
+                tuple_(table.c.campaign_id, table.c[unit]).in_(sorted(emptied)),
                 table.c.people == 0))
 
 
@@ -192,14 +200,16 @@ def _upsert(session: Session, table, key: tuple[str, ...]):
 
 
 def _sum_from_standings(session: Session, campaign_id: int) -> None:
-    """coverage_counts and coverage_days of a campaign, summed from its rows at once."""
+    """The sums of a campaign, made from its rows at once."""
     s = STANDINGS.c
-    keys = [s.campaign_id, s.hamlet_id, s.band, s.sex, s.risk, s.up_to_date,
-            func.coalesce(s.outcome, NO_TEXT), func.coalesce(s.screening_category, NO_TEXT),
-            func.coalesce(s.deferred_until, NO_DAY)]
-    session.execute(insert(COUNTS).from_select(
-        [*COUNT_KEY, "people"],
-        select(*keys, func.count()).where(s.campaign_id == campaign_id).group_by(*keys)))
+    state = [s.band, s.sex, s.risk, s.up_to_date, func.coalesce(s.outcome, NO_TEXT),
+             func.coalesce(s.screening_category, NO_TEXT),
+             func.coalesce(s.deferred_until, NO_DAY)]
+    for table, key in SUMS[:2]:
+        keys = [s.campaign_id, s[key[1]], *state]
+        session.execute(insert(table).from_select(
+            [*key, "people"],
+            select(*keys, func.count()).where(s.campaign_id == campaign_id).group_by(*keys)))
     day = func.coalesce(s.up_to_date_on, NO_DAY)
     session.execute(insert(DAYS).from_select(
         [*DAY_KEY, "people"],

@@ -111,12 +111,62 @@ def compile_list(campaign: Campaign, commune: AdministrativeUnit, today: date) -
     each with what their latest visit said, and their standing by the one rule
     (outcomes.standing): the same rows every coverage figure is summed from.
     """
+    return _entries_of(campaign, hamlets_in_order(commune), today)
+
+
+@dataclass
+class Preview:
+    """What the lead sees of today's list before submitting it: its first rows, and how many
+    people it holds by reason and by hamlet (the same list compile_list gives whole)."""
+
+    entries: list[Entry]
+    total: int
+    by_reason: Counter
+    by_hamlet: dict[str, Counter]
+
+
+def preview_list(campaign: Campaign, commune: AdministrativeUnit, today: date,
+                 rows: int) -> Preview:
+    """The list's first rows, read hamlet by hamlet until there are enough, and its counts
+    from the kept sums: a preview without reading the whole list."""
+    from portal.coverage.figures import by_hamlet
+
+    hamlets = hamlets_in_order(commune)
+    figures = by_hamlet(campaign, [h.id for h in hamlets], today)
+    by_hamlet_counts: dict[str, Counter] = {}
+    for hamlet in (h for h in hamlets if h.id in figures):
+        counted = Counter()
+        for standing_, people in figures[hamlet.id].standings.items():
+            reason = REASON_BY_STANDING[standing_]
+            if reason is not None and people:
+                counted[reason] += people
+        if counted:
+            by_hamlet_counts[hamlet.name] = counted
+    by_reason = sum(by_hamlet_counts.values(), Counter())
+    first: list[Entry] = []
+    for hamlet in hamlets:
+        if len(first) >= rows:
+            break
+        if hamlet.name in by_hamlet_counts:
+            first += _entries_of(campaign, [hamlet], today)
+    return Preview(first[:rows], sum(by_reason.values()), by_reason, by_hamlet_counts)
+
+
+def hamlets_in_order(commune: AdministrativeUnit) -> list[AdministrativeUnit]:
+    """A commune's hamlets in the list's order: Khu vực 1, 2, ... 10."""
     if commune.level is not UnitLevel.COMMUNE:
         raise ValueError(f"{commune.name} is not a commune")
-    hamlets = {h.id: h for h in db.session.scalars(
-        select(AdministrativeUnit).where(AdministrativeUnit.parent_id == commune.id))}
+    return sorted(db.session.scalars(
+        select(AdministrativeUnit).where(AdministrativeUnit.parent_id == commune.id)),
+        key=lambda h: (natural_key(h.name), h.id))
+
+
+def _entries_of(campaign: Campaign, hamlets: list[AdministrativeUnit],
+                today: date) -> list[Entry]:
+    """The list's rows of these hamlets (in their order), by household and name."""
+    by_id = {h.id: h for h in hamlets}
     kept = CampaignStanding
-    on_it = (kept.campaign_id == campaign.id, kept.hamlet_id.in_(list(hamlets)),
+    on_it = (kept.campaign_id == campaign.id, kept.hamlet_id.in_(list(by_id)),
              kept.up_to_date.is_(False))
     rows = db.session.execute(
         select(Resident.id, Resident.hamlet_id, Resident.full_name, Resident.name_folded,
@@ -145,10 +195,10 @@ def compile_list(campaign: Campaign, commune: AdministrativeUnit, today: date) -
         reason = REASON_BY_STANDING[standing_]
         if reason is None:
             continue
-        entries.append(Entry(person, hamlets[person.hamlet_id], standing_, reason, visit,
+        entries.append(Entry(person, by_id[person.hamlet_id], standing_, reason, visit,
                              received.get(person.id, 0)))
-    hamlet_order = {h.id: (natural_key(h.name), h.id) for h in hamlets.values()}
-    entries.sort(key=lambda e: (hamlet_order[e.hamlet.id],
+    order = {h.id: n for n, h in enumerate(hamlets)}
+    entries.sort(key=lambda e: (order[e.hamlet.id],
                                 e.resident.household.code if e.resident.household
                                 else "", e.resident.name_folded, e.resident.id))
     return entries

@@ -13,7 +13,7 @@ from portal.campaigns.active import chosen_campaign
 from portal.extensions import db
 from portal.lists import files
 from portal.lists.browse import FoundLists, campaigns_with_lists, find_lists
-from portal.lists.compliance import compile_list, counts_by_hamlet, counts_by_reason
+from portal.lists.compliance import preview_list
 from portal.lists.document import is_final, proposed_signer
 from portal.lists.forms import ApproveForm, ListFilterForm, ReturnForm, SubmitListForm
 from portal.lists.models import ComplianceList, ListState
@@ -38,18 +38,18 @@ def _preview_page(form: SubmitListForm | None = None, error: str | None = None,
                   status: int = 200):
     campaign = _campaign_or_404()
     commune = current_user.unit
-    entries = compile_list(campaign, commune, today_local())
-    # Names and reasons of the whole commune: one event for the page.
+    preview = preview_list(campaign, commune, today_local(), PREVIEW_ROWS)
+    # Names and reasons of the commune: one event for the page.
     record_bulk_read("list.preview", "commune", commune.id, unit_id=commune.id,
-                     people=len(entries), campaign=campaign.id)
+                     people=len(preview.entries), campaign=campaign.id)
     db.session.commit()
     earlier = versions(campaign, commune)
     if form is None:
         title, name = proposed_signer(earlier)
         form = SubmitListForm(formdata=None, signer_title=title, signer_name=name)
     return render("lists/preview.html", status=status, campaign=campaign, commune=commune,
-                  entries=entries[:PREVIEW_ROWS], total=len(entries),
-                  by_reason=counts_by_reason(entries), by_hamlet=counts_by_hamlet(entries),
+                  entries=preview.entries, total=preview.total, by_reason=preview.by_reason,
+                  by_hamlet=preview.by_hamlet,
                   versions=earlier, form=form, error=error)
 
 
