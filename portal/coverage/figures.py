@@ -10,7 +10,6 @@ the daily report and the charts all read these.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from types import SimpleNamespace
@@ -20,7 +19,9 @@ from sqlalchemy.orm import aliased
 
 from portal.campaigns.models import Campaign
 from portal.coverage.cuts import AGE_BANDS, RISK_BY_CODE, RiskGroup
-from portal.coverage.models import NO_TEXT, CoverageCommuneCount, CoverageCount, CoverageDay
+from portal.coverage.models import (
+    NO_TEXT, CampaignStanding as Row, CoverageCommuneCount, CoverageCount, CoverageDay,
+)
 from portal.coverage.summary import entries
 from portal.extensions import db
 from portal.residents.models import Resident, ResidentStatus, Sex
@@ -44,7 +45,6 @@ COLUMNS: tuple[tuple[str, frozenset[Standing]], ...] = (
     ("up_to_date", frozenset({Standing.UP_TO_DATE})),
 )
 COLUMN_NAMES = tuple(name for name, _ in COLUMNS)
-_COLUMN_OF = {s: name for name, standings in COLUMNS for s in standings}
 # The reasons a targeted person is not up to date: the stacked bar of "why not".
 REASONS = tuple(name for name in COLUMN_NAMES if name != "up_to_date")
 
@@ -79,11 +79,6 @@ class Figures:
         self.standings[standing_] += people
         if visited:
             self.visited += people
-
-    def include(self, other: Figures) -> None:
-        self.target += other.target
-        self.visited += other.visited
-        self.standings.update(other.standings)
 
 
 @dataclass(frozen=True)
@@ -245,7 +240,7 @@ def coverage_of(unit: AdministrativeUnit, campaign: Campaign, today: date, cuts:
                 if group.includes(band, risk):
                     by_risk[code].add(standing_, visited, people)
     result.below = [(child, per_child[child.id]) for child in below]
-    result.by_band = {code: f for code, f in by_band.items() if f.target or code}
+    result.by_band = by_band
     result.by_sex = by_sex
     result.by_risk = by_risk
     return result
@@ -322,13 +317,6 @@ def commune_coverage(user, campaign: Campaign | None, today: date | None = None,
     return list(rows.values())
 
 
-def units_total(figures: Iterable[Figures]) -> Figures:
-    total = Figures()
-    for one in figures:
-        total.include(one)
-    return total
-
-
 @dataclass(frozen=True)
 class Person:
     """One of the people behind a figure, and where they stand."""
@@ -342,8 +330,6 @@ def people_of(hamlet: AdministrativeUnit, campaign: Campaign, today: date, cuts:
               column: str | None = None) -> list[Person]:
     """The people of a hamlet's target population that a figure counts (of the cuts, in the
     column if given), by name: the same rows the kept sums were made from."""
-    from portal.coverage.models import CampaignStanding as Row
-
     rows = db.session.execute(
         select(Resident, Row.band, Row.sex, Row.risk, Row.up_to_date, Row.outcome,
                Row.screening_category, Row.deferred_until)
