@@ -221,8 +221,13 @@ def test_the_district_drills_down_to_the_people_and_the_figures_are_the_raw_rows
         assert _number(row[1]) == sum(c["target"] for c in expected), name
         assert _number(row[2]) == sum(c["visited"] for c in expected), name
         assert _number(row[-1]) == sum(c["up"] for c in expected), name  # up to date, last
-    # The chart draws what the table says.
+    # The chart draws what the table says; each breakdown adds up to the district's target.
     assert 'id="coverage-chart"' in page and 'id="reasons-chart"' in page
+    target = sum(c["target"] for h, c in counted.items() if hamlets[h].parent_id in {
+        units["31117"].id, units["31120"].id})
+    for breakdown in ("by-band", "by-sex"):
+        assert sum(_number(row[1]) for row in _table(page, breakdown)) == target, breakdown
+    assert {row[0]: _number(row[1]) for row in _table(page, "by-sex")} == {"Nam": 3, "Nữ": 2}
 
     cai_khe = units["31117"]
     page = client.get(f"/coverage?unit={cai_khe.id}").get_data(as_text=True)

@@ -53,15 +53,10 @@ class CampaignStanding(db.Model):
                       Index("ix_campaign_standings_resident", "resident_id"))
 
 
-class CoverageCount(db.Model):
-    """How many of a hamlet's target population in a campaign share these cuts and this
-    standing's makings."""
+class _CutsAndState:
+    """The columns a row of sums shares with every other: the cuts it is of, what the
+    standing of its people is made of (part of the key), and how many they are."""
 
-    __tablename__ = "coverage_counts"
-
-    campaign_id: Mapped[int] = mapped_column(
-        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
-    hamlet_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     band: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     sex: Mapped[str] = mapped_column(String(8), primary_key=True)
     risk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
@@ -72,7 +67,18 @@ class CoverageCount(db.Model):
     people: Mapped[int] = mapped_column(Integer)
 
 
-class CoverageCommuneCount(db.Model):
+class CoverageCount(_CutsAndState, db.Model):
+    """How many of a hamlet's target population in a campaign share these cuts and this
+    standing's makings."""
+
+    __tablename__ = "coverage_counts"
+
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    hamlet_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+
+
+class CoverageCommuneCount(_CutsAndState, db.Model):
     """coverage_counts summed over a commune's hamlets: what the district's and the province's
     pages read (a tenth of the rows)."""
 
@@ -81,14 +87,6 @@ class CoverageCommuneCount(db.Model):
     campaign_id: Mapped[int] = mapped_column(
         ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
     commune_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    band: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    sex: Mapped[str] = mapped_column(String(8), primary_key=True)
-    risk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    up_to_date: Mapped[bool] = mapped_column(Boolean, primary_key=True)
-    outcome: Mapped[str] = mapped_column(String(24), primary_key=True)
-    screening_category: Mapped[str] = mapped_column(String(24), primary_key=True)
-    deferred_until: Mapped[date] = mapped_column(Date, primary_key=True)
-    people: Mapped[int] = mapped_column(Integer)
 
 
 class CoverageDay(db.Model):

@@ -15,7 +15,7 @@ from portal.coverage.cuts import AGE_BANDS, BAND_BY_CODE, RISK_GROUPS
 from portal.coverage.figures import COLUMN_NAMES, REASONS, coverage_of, people_of, weekly_coverage
 from portal.coverage.forms import CutsForm, PeopleForm
 from portal.extensions import db
-from portal.labels import PROGRESS_COLUMN
+from portal.labels import PERSON_SEX, PROGRESS_COLUMN
 from portal.rendering import render
 from portal.scope import units_in_scope
 from portal.timeutil import today_local
@@ -55,8 +55,7 @@ def unit_view():
         return people_view()
     campaign = chosen_campaign(current_user)
     context = {"unit": unit, "trail": _trail(unit), "form": form, "campaign": campaign,
-               "columns": COLUMN_NAMES, "reasons": REASONS, "bands": AGE_BANDS,
-               "band_of": BAND_BY_CODE, "risk_groups": RISK_GROUPS}
+               "columns": COLUMN_NAMES, "reasons": REASONS}
     if campaign is not None:
         today = today_local()
         coverage = coverage_of(unit, campaign, today, form.cuts())
@@ -65,6 +64,11 @@ def unit_view():
         below = [(child, f) for child, f in coverage.below if f.target]
         context.update(
             coverage=coverage, weeks=weeks,
+            band_rows=_cut_rows(form, "band", coverage.by_band,
+                                {b.code: b.label for b in AGE_BANDS}, only_targeted=True),
+            sex_rows=_cut_rows(form, "sex", coverage.by_sex, PERSON_SEX),
+            risk_rows=_cut_rows(form, "risk", coverage.by_risk,
+                                {g.code: g.label for g in RISK_GROUPS}),
             coverage_chart=coverage_bars(
                 _("Coverage of each unit against its target population"),
                 [(child.name, f.up_to_date, f.target) for child, f in below], _("target: 100 %")),
@@ -77,6 +81,13 @@ def unit_view():
                 [(f"{end:%d/%m}", people) for end, people in weeks], colour="#2e7d32"),
         )
     return render("coverage/unit.html", **context)
+
+
+def _cut_rows(form: CutsForm, cut: str, figures: dict, labels: dict, *,
+              only_targeted: bool = False) -> list[tuple]:
+    """A breakdown's rows: (code, label, figures, the page's query narrowed to it)."""
+    return [(code, labels[code], f, form.query(**{cut: code})) for code, f in figures.items()
+            if f.target or not only_targeted]
 
 
 @bp.route("/coverage/people")
