@@ -121,6 +121,9 @@ def run(backend: Backend, settings: Settings) -> list[Row]:
                             threads=1, connections=2))
                         note(f"{page} ({server_name}) on {backend.name}, run {repetition}: "
                              f"p95 {runs[(page, server_name)][-1].p95_ms:.1f} ms")
+                        # wrk stops; the requests it left on a slow server go on: wait them out,
+                        # lest they run beside the next measurement.
+                        _wait_until_idle(base, runs[(page, server_name)][-1])
             communes = _communes(url)
             pdf_times = _timed_get(portal + "/reports/daily.pdf",
                                    headers[("kept", "district")], 1 if settings.quick else PDF_RUNS)
@@ -150,6 +153,22 @@ def run(backend: Backend, settings: Settings) -> list[Row]:
         runs=f"{len(pdf_times)} requests, median",
     ))
     return rows
+
+
+def _wait_until_idle(base: str, finished: WrkRun) -> None:
+    """Until the server's two workers have ended what wrk left them: as long as its slowest
+    requests take, then two health checks at once must come back."""
+    import threading
+
+    import requests
+
+    time.sleep(finished.p95_ms / 1000)
+    checks = [threading.Thread(target=requests.get, args=(base + "/healthz",),
+                               kwargs={"timeout": 120}) for _ in range(2)]
+    for check in checks:
+        check.start()
+    for check in checks:
+        check.join()
 
 
 def _communes(url: str) -> int:
