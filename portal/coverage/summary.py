@@ -19,7 +19,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from sqlalchemy import Integer, delete, event, func, insert, literal, select, tuple_, union_all
+from sqlalchemy import (
+    Integer, bindparam, delete, event, func, insert, literal, select, tuple_, union_all,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -96,11 +98,28 @@ def refresh(resident_ids: list[int], session: Session | None = None) -> None:
                             .order_by(Resident.id).with_for_update())
         before = _rows_of(session, STANDINGS.c.resident_id.in_(ids))
         session.execute(delete(STANDINGS).where(STANDINGS.c.resident_id.in_(ids)))
-        # Every campaign's rows in one statement (a knock is a few people, several campaigns).
-        session.execute(insert(STANDINGS).from_select(
-            ENTRY_COLUMNS, union_all(*[entries(campaign, ids) for campaign in campaigns])))
+        session.execute(_refreshing(campaigns), {"ids": ids})
         after = _rows_of(session, STANDINGS.c.resident_id.in_(ids))
         _add_differences(session, before, after)
+
+
+_REFRESHING: dict[tuple, object] = {}
+
+
+def _refreshing(campaigns: list[Campaign]):
+    """The INSERT of every campaign's rows for some residents (`ids`, bound when it runs), in
+    one statement: a knock is a few people and several campaigns. Built once for the same
+    campaigns and rules (building it costs more than running it)."""
+    key = tuple((c.id, *(getattr(c, name) for name in TARGET_FIELDS)) for c in campaigns)
+    statement = _REFRESHING.get(key)
+    if statement is None:
+        ids = bindparam("ids", expanding=True)
+        statement = insert(STANDINGS).from_select(
+            ENTRY_COLUMNS, union_all(*[entries(campaign, ids) for campaign in campaigns]))
+        if len(_REFRESHING) > 32:
+            _REFRESHING.clear()
+        _REFRESHING[key] = statement
+    return statement
 
 
 def rebuild(campaign: Campaign | None = None, session: Session | None = None) -> None:
@@ -120,9 +139,9 @@ def rebuild(campaign: Campaign | None = None, session: Session | None = None) ->
         _sum_from_standings(session, one.id)
 
 
-def entries(campaign: Campaign, ids: list[int] | None = None):
+def entries(campaign: Campaign, ids=None):
     """The rows of campaign_standings for the campaign's target population (those of `ids`
-    only, if given): the SELECT an INSERT takes them from."""
+    only, if given: a list or a bound parameter): the SELECT an INSERT takes them from."""
     latest = select(Visit.resident_id, func.max(Visit.id).label("visit_id")).where(
         Visit.counts_in(campaign))
     if ids is not None:
