@@ -260,7 +260,9 @@ def weekly_coverage(unit: AdministrativeUnit, campaign: Campaign, weeks: int, to
     later = dict(db.session.execute(
         select(CoverageDay.day, func.sum(CoverageDay.people))
         .where(CoverageDay.campaign_id == campaign.id,
-               CoverageDay.hamlet_id.in_(list(_under(unit, UnitLevel.HAMLET))),
+               CoverageDay.hamlet_id.in_(select(AdministrativeUnit.id).where(
+                   AdministrativeUnit.lies_within(unit),
+                   AdministrativeUnit.level == UnitLevel.HAMLET)),
                CoverageDay.day > ends[0])
         .group_by(CoverageDay.day)).all())
     return [(end, up_to_date - sum(int(n) for day, n in later.items() if day > end))

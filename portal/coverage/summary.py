@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from sqlalchemy import (
-    Integer, bindparam, delete, event, func, insert, literal, select, tuple_, union_all,
+    Integer, bindparam, delete, event, func, insert, literal, select, union_all,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
@@ -94,8 +94,10 @@ def refresh(resident_ids: list[int], session: Session | None = None) -> None:
     for start in range(0, len(resident_ids), CHUNK):
         ids = resident_ids[start:start + CHUNK]
         if session.get_bind().dialect.name == "postgresql":
+            # FOR NO KEY UPDATE: two refreshes of a person take turns, but a visit being saved
+            # for them (its foreign key holds the person FOR KEY SHARE) is not waited for.
             session.execute(select(Resident.id).where(Resident.id.in_(ids))
-                            .order_by(Resident.id).with_for_update())
+                            .order_by(Resident.id).with_for_update(key_share=True))
         before = _rows_of(session, STANDINGS.c.resident_id.in_(ids))
         session.execute(delete(STANDINGS).where(STANDINGS.c.resident_id.in_(ids)))
         session.execute(_refreshing(campaigns), {"ids": ids})
@@ -202,12 +204,14 @@ def _add_differences(session: Session, before: tuple[Counter, ...],
         if not rows:
             continue
         session.execute(_upsert(session, table, key), rows)
-        unit = key[1]
-        emptied = {(row["campaign_id"], row[unit]) for row in rows if row["people"] < 0}
+        # A row that came down to nobody goes: by its own key only, a row this transaction
+        # holds already (a wider DELETE would wait on another's rows while it waits on ours).
+        emptied = [{f"key_{name}": row[name] for name in key} for row in rows
+                   if row["people"] < 0]
         if emptied:
             session.execute(delete(table).where(
-                tuple_(table.c.campaign_id, table.c[unit]).in_(sorted(emptied)),
-                table.c.people == 0))
+                *[table.c[name] == bindparam(f"key_{name}") for name in key],
+                table.c.people == 0), emptied)
 
 
 def _upsert(session: Session, table, key: tuple[str, ...]):
