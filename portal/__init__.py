@@ -228,6 +228,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.main.routes import bp as main_bp
     from portal.offline import bp as offline_bp
     from portal.residents.routes import bp as residents_bp
+    from portal.vaccination.routes import bp as vaccination_bp
     from portal.visits.routes import bp as visits_bp
 
     app.register_blueprint(admin_bp)
@@ -241,6 +242,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(offline_bp)
     app.register_blueprint(residents_bp)
+    app.register_blueprint(vaccination_bp)
     app.register_blueprint(visits_bp)
 
 

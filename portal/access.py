@@ -51,6 +51,16 @@ class Action(enum.StrEnum):
     MANAGE_CAMPAIGNS = "manage_campaigns"
     # Erase a person's data on request (`flask residents erase`): no screen does it.
     ERASE_PERSONAL_DATA = "erase_personal_data"
+    # The sessions of the communes in scope, how full they are; a session's list of people
+    # (their names, phones and risk flags only to those who may see health details).
+    VIEW_SESSIONS = "view_sessions"
+    # Keep the commune's sites and plan (or cancel) its sessions.
+    MANAGE_SESSIONS = "manage_sessions"
+    # Give a willing person an appointment from their card (at the door), or cancel it.
+    BOOK_APPOINTMENT = "book_appointment"
+    # At the site, from the session's list: the dose given, did not come, deferred at the
+    # screening, and an undo of it. The site's staff work on the commune lead's accounts.
+    RECORD_DOSE = "record_dose"
 
 
 A = Action
@@ -58,6 +68,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.SCREENER: frozenset({
         A.VIEW_HOME, A.WALK, A.SEARCH_RESIDENTS, A.SEARCH_BY_ID_NUMBER, A.VIEW_HEALTH_DETAILS,
         A.RECORD_VISIT, A.ADD_RESIDENT, A.CORRECT_CONTACT, A.VIEW_FOLLOW_UP,
+        A.BOOK_APPOINTMENT,
     }),
     Role.COMMUNE_LEAD: frozenset({
         A.VIEW_HOME, A.WALK, A.SEARCH_RESIDENTS, A.SEARCH_BY_ID_NUMBER, A.VIEW_HEALTH_DETAILS,
@@ -66,17 +77,18 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
         A.VIEW_FOLLOW_UP,
         A.PREPARE_LIST, A.VIEW_LISTS,
         A.VIEW_UNAPPROVED_LISTS, A.DOWNLOAD_LISTS, A.MANAGE_USERS, A.IMPORT_DATA,
+        A.VIEW_SESSIONS, A.MANAGE_SESSIONS, A.BOOK_APPOINTMENT, A.RECORD_DOSE,
     }),
     Role.DISTRICT_OFFICER: frozenset({
         A.VIEW_HOME, A.SEARCH_RESIDENTS, A.VIEW_HEALTH_DETAILS, A.VIEW_FOLLOW_UP,
         A.REVIEW_LIST, A.VIEW_LISTS, A.VIEW_UNAPPROVED_LISTS, A.DOWNLOAD_LISTS, A.VIEW_AUDIT,
-        A.DAILY_REPORT, A.VIEW_SUPERVISION, A.VIEW_COVERAGE,
+        A.DAILY_REPORT, A.VIEW_SUPERVISION, A.VIEW_COVERAGE, A.VIEW_SESSIONS,
     }),
     Role.CLERK: frozenset({A.VIEW_HOME, A.VIEW_LISTS, A.DOWNLOAD_LISTS}),
     Role.ADMIN: frozenset({
         A.VIEW_HOME, A.SEARCH_RESIDENTS, A.MANAGE_USERS, A.VIEW_AUDIT, A.IMPORT_DATA,
         A.MANAGE_CAMPAIGNS, A.VIEW_LISTS, A.VIEW_UNAPPROVED_LISTS, A.ERASE_PERSONAL_DATA,
-        A.UNDO_MERGE, A.MANAGE_UNITS,
+        A.UNDO_MERGE, A.MANAGE_UNITS, A.VIEW_SESSIONS, A.MANAGE_SESSIONS,
     }),
 }
 

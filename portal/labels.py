@@ -10,6 +10,7 @@ from portal.lists.models import ComplianceReason, ListState
 from portal.residents.models import DoseKind, ResidentStatus, Sex
 from portal.units.models import UnitLevel
 from portal.units.tree import reviewed_by_province
+from portal.vaccination.models import AppointmentState, SiteKind
 from portal.visits.followup import FollowUp
 from portal.visits.models import Outcome, RefusalReason, ScreeningCategory
 from portal.visits.outcomes import Standing
@@ -174,6 +175,17 @@ AUDIT_ACTION = {
     "campaign.close": _l("Campaign closed"),
     THROTTLED: _l("Login paused or slowed"),
     "campaign.purge": _l("A closed campaign's data purged after its retention period"),
+    "site.create": _l("Vaccination site added"),
+    "site.close": _l("Vaccination site closed"),
+    "session.create": _l("Vaccination session planned"),
+    "session.cancel": _l("Vaccination session cancelled"),
+    "session.view": _l("Looked at a session's list of people"),
+    "appointment.book": _l("Appointment booked"),
+    "appointment.cancel": _l("Appointment cancelled"),
+    "appointment.vaccinated": _l("Dose given at a session"),
+    "appointment.missed": _l("Did not come to the session"),
+    "appointment.deferred": _l("Deferred at the pre-vaccination screening"),
+    "appointment.undo": _l("Session record undone"),
 }
 
 # Which count stopped a login (portal/auth/throttle.py).
@@ -243,6 +255,10 @@ AUDIT_FIELD = {
     "screening_category": _l("Screening result"), "deferred_until": _l("Deferred until"),
     "reason": _l("Medical reason"), "note": _l("Note"), "role": _l("Role"),
     "full_name": _l("Full name"), "undone": _l("Undone"),
+    "appointment": _l("Appointment"), "session_id": _l("Session"), "dose_id": _l("Dose"),
+    "dose": _l("Dose"), "vaccine": _l("Vaccine"), "visit_id": _l("Visit"), "site": _l("Site"),
+    "day": _l("Day"), "starts_at": _l("From"), "capacity": _l("Room for (people)"),
+    "campaigns": _l("Campaigns"), "appointments_cancelled": _l("Appointments cancelled"),
 }
 
 # The fields of a campaign as its form names them, for the audit trail's before and after.
@@ -270,6 +286,19 @@ MISMATCH_KIND = {
     "missing": _l("No ID number"),
 }
 
+SITE_KIND = {
+    SiteKind.FIXED: _l("Fixed site"),
+    SiteKind.MOBILE: _l("Mobile team"),
+}
+
+APPOINTMENT_STATE = {
+    AppointmentState.BOOKED: _l("Expected"),
+    AppointmentState.VACCINATED: _l("Vaccinated"),
+    AppointmentState.MISSED: _l("Did not come"),
+    AppointmentState.DEFERRED: _l("Deferred at screening"),
+    AppointmentState.CANCELLED: _l("Cancelled"),
+}
+
 RESIDENT_STATUS = {
     ResidentStatus.PRESENT: _l("Lives here"),
     ResidentStatus.MOVED_AWAY: _l("Moved away"),
@@ -288,5 +317,6 @@ def register(app) -> None:
         IMPORT_STATE_LABEL=IMPORT_STATE, PROGRESS_COLUMN_LABEL=PROGRESS_COLUMN,
         THROTTLE_LABEL=THROTTLE, RESIDENT_STATUS_LABEL=RESIDENT_STATUS,
         DUPLICATE_EVIDENCE_LABEL=DUPLICATE_EVIDENCE, PERSON_SEX_LABEL=PERSON_SEX,
+        SITE_KIND_LABEL=SITE_KIND, APPOINTMENT_STATE_LABEL=APPOINTMENT_STATE,
         role_label=role_label, reviewed_by_province=reviewed_by_province,
     )

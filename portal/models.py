@@ -13,6 +13,9 @@ from portal.residents.models import (
     Dose, DoseKind, Household, RecordSource, Resident, ResidentSearchTerm, ResidentStatus, Sex,
 )
 from portal.units.models import AdministrativeUnit, UnitLevel
+from portal.vaccination.models import (
+    Appointment, AppointmentState, SiteKind, VaccinationSession, VaccinationSite, session_campaigns,
+)
 from portal.visits.models import Outcome, RefusalReason, ScreeningCategory, Visit
 
 __all__ = [
@@ -21,4 +24,6 @@ __all__ = [
     "ComplianceReason", "Dose", "DoseKind", "Household", "Import", "ImportKind", "ImportMapping", "ImportState", "Job", "JobState", "ListFile", "ListState", "Outcome", "RecordSource",
     "RefusalReason", "Resident", "ResidentSearchTerm", "ResidentStatus", "Role", "ScreeningCategory", "Sex",
     "UnitLevel", "UnmatchedDose", "User", "UserSession", "Visit", "user_hamlets",
+    "Appointment", "AppointmentState", "SiteKind", "VaccinationSession", "VaccinationSite",
+    "session_campaigns",
 ]

@@ -106,6 +106,19 @@ ROUTES = {
     "offline.session_token": (Action.RECORD_VISIT, None),
     "offline.hamlets": (Action.VIEW_HEALTH_DETAILS, None),
     "offline.hamlet": (Action.VIEW_HEALTH_DETAILS, "hamlet"),
+    # From willing to vaccinated (tests/test_vaccination.py, tests/test_vaccination_routes.py).
+    "vaccination.index": (Action.VIEW_SESSIONS, None),
+    "vaccination.add_site": (Action.MANAGE_SESSIONS, None),
+    "vaccination.close_site": (Action.MANAGE_SESSIONS, "site"),
+    "vaccination.plan": (Action.MANAGE_SESSIONS, None),
+    "vaccination.session": (Action.VIEW_SESSIONS, "session"),
+    "vaccination.cancel_session": (Action.MANAGE_SESSIONS, "session"),
+    "vaccination.book": (Action.BOOK_APPOINTMENT, "resident"),
+    "vaccination.cancel_appointment": (Action.BOOK_APPOINTMENT, "appointment"),
+    "vaccination.dose": (Action.RECORD_DOSE, "appointment"),
+    "vaccination.missed": (Action.RECORD_DOSE, "appointment"),
+    "vaccination.deferred": (Action.RECORD_DOSE, "appointment"),
+    "vaccination.undo": (Action.RECORD_DOSE, "appointment"),
 }
 # Only the visit's author may undo it (the fixture's visits are the screener's): others get 403.
 AUTHOR_ONLY = {"visits.undo"}
@@ -221,6 +234,30 @@ def objects(app, world):
         db.session.flush()
         elsewhere_id = elsewhere.id
         db.session.commit()
+        # A site in each commune, a session of today there, and nam's and other's bookings at
+        # them (a session of today: its list can be tapped on).
+        from portal.timeutil import today_local
+        from portal.vaccination.models import (
+            Appointment, SiteKind, VaccinationSession, VaccinationSite,
+        )
+        sites, sessions, appointments = {}, {}, {}
+        for code, key in (("31117", "nam"), ("31183", "other")):
+            commune = db.session.scalar(select(AdministrativeUnit).where(
+                AdministrativeUnit.code == code))
+            site = VaccinationSite(commune_id=commune.id, name="Trạm Y tế", kind=SiteKind.FIXED)
+            db.session.add(site)
+            db.session.flush()
+            session = VaccinationSession(site_id=site.id, day=today_local(), starts_at="07:30",
+                                         capacity=50,
+                                         campaigns=[db.session.get(Campaign, world["campaign"])])
+            db.session.add(session)
+            db.session.flush()
+            appointment = Appointment(session_id=session.id, resident_id=world[key],
+                                      campaign_id=world["campaign"])
+            db.session.add(appointment)
+            db.session.flush()
+            sites[code], sessions[code], appointments[code] = site.id, session.id, appointment.id
+        db.session.commit()
         hamlet_of = {key: db.session.get(Resident, world[key]).hamlet_id for key in ("nam", "other")}
         # The screener works in nam's hamlet: the one whose copy their phone keeps.
         screener.hamlets = [db.session.get(AdministrativeUnit, hamlet_of["nam"])]
@@ -243,6 +280,9 @@ def objects(app, world):
         "merge": (merges["31117"], merges["31183"]),
         "handover": (handovers["31117"], handovers["31183"]),
         "commune": communes,
+        "site": (sites["31117"], sites["31183"]),
+        "session": (sessions["31117"], sessions["31183"]),
+        "appointment": (appointments["31117"], appointments["31183"]),
     }
 
 

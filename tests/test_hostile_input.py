@@ -235,8 +235,8 @@ def _query_names() -> set[str]:
 @pytest.fixture
 def everything(app, client, world):
     """Something behind every id route: a list waiting for review, an import waiting for its
-    columns, a dose to match by hand, a visit just recorded, a job; made through the screens
-    where a screen makes them."""
+    columns, a dose to match by hand, a visit just recorded, a job, a session with a booking;
+    made through the screens where a screen makes them."""
     from portal.imports.models import Import, UnmatchedDose
     from portal.jobs.models import Job, JobState
 
@@ -245,9 +245,10 @@ def everything(app, client, world):
     client.post_form("/imports", {"kind": "residents", "file": (io.BytesIO(
         "Họ và tên,Ngày sinh,Thôn\r\nLê Văn Tám,01/01/1990,Khu vực 1\r\n".encode()), "nk.csv")},
         content_type="multipart/form-data")
+    # Willing: nam's card offers to book him at a session (hoa is booked at it already).
     page = client.get(f"/residents/{world['nam']}").get_data(as_text=True)
     client.post_form(f"/residents/{world['nam']}/visits", {
-        "outcome": "absent", "client_uuid": uuid_for(page, "absent")})
+        "outcome": "willing", "client_uuid": uuid_for(page, "willing")})
     client.post_form("/logout")
     with app.app_context():
         upload = db.session.scalar(select(Import))
@@ -258,10 +259,28 @@ def everything(app, client, world):
         db.session.add(job)
         resident = db.session.get(Resident, world["nam"])
         screener = db.session.scalar(select(User.id).where(User.username == "screener"))
+        # A site, a session of today there, and hoa booked at it: its list has every tap.
+        from portal.campaigns.models import Campaign
+        from portal.timeutil import today_local, utcnow
+        from portal.vaccination import booking, planning
+        from portal.vaccination.models import SiteKind
+
+        lead = db.session.scalar(select(User).where(User.username == "commune_lead"))
+        site = planning.add_site(user=lead, commune=resident.hamlet.parent, name="Trạm Y tế",
+                                 kind=SiteKind.FIXED, address=None)
+        session = planning.plan_session(
+            user=lead, site=site, day=today_local(), starts_at="07:30", ends_at=None,
+            capacity=50, campaigns=[db.session.get(Campaign, world["campaign"])],
+            today=today_local())
+        appointment = booking.book(user=lead, resident=db.session.get(Resident, world["hoa"]),
+                                   campaign=session.campaigns[0], session=session,
+                                   today=today_local(), now=utcnow())
         things = {"resident_id": world["nam"], "hamlet_id": resident.hamlet_id,
                   "household_id": resident.household_id, "list_id": 1, "import_id": upload.id,
                   "dose_id": 1, "visit_id": 1, "user_id": screener,
-                  "campaign_id": world["campaign"], "job_id": job.id, "kind": "refusals"}
+                  "campaign_id": world["campaign"], "job_id": job.id, "kind": "refusals",
+                  "site_id": site.id, "session_id": session.id,
+                  "appointment_id": appointment.id}
         db.session.commit()
     return things
 

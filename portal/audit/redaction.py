@@ -16,6 +16,8 @@ from portal.access import sees_health_details
 HEALTH_FIELDS = frozenset({
     "outcome", "standing", "refusal_reason", "screening_category", "deferred_until", "reason",
     "note", "chronic_condition", "immunocompromised", "pregnant",
+    # What happened at a vaccination session (portal/vaccination): given, deferred, which dose.
+    "appointment", "dose", "vaccine",
 })
 
 

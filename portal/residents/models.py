@@ -36,6 +36,7 @@ class RecordSource(enum.StrEnum):
     PLATFORM = "platform"  # the national vaccination platform
     SCREENING = "screening"  # entered here by a screener or a commune lead
     CARD = "card"  # seen on a vaccination card during a visit
+    SESSION = "session"  # given at a vaccination session and recorded from its list
 
 
 class DoseKind(enum.StrEnum):
@@ -135,6 +136,8 @@ class Dose(db.Model):
     # None when a card was seen but its date not written down.
     given_on: Mapped[date | None] = mapped_column(Date)
     place: Mapped[str | None] = mapped_column(String(160))
+    # The vial's lot number, when the site's staff write it down.
+    lot: Mapped[str | None] = mapped_column(String(40))
     source: Mapped[RecordSource] = mapped_column(str_enum(RecordSource))
     # The visit whose card check proved this dose, when that is where it came from.
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id", ondelete="SET NULL"))

@@ -13,18 +13,22 @@ from portal.campaigns.rules import age_in_campaign
 from portal.extensions import db
 from portal.residents.models import Resident
 from portal.timeutil import today_local
+from portal.vaccination.booking import appointments_of, booking_offers
+from portal.vaccination.forms import BookingForm
 from portal.visits.forms import PER_CAMPAIGN, VisitForm
 from portal.visits.models import Outcome, Visit
 from portal.visits.outcomes import OUTCOME_DETAILS, Standing
 from portal.visits.standings import screening_of
 
 
-def card_context(resident: Resident, form: VisitForm | None = None, saved=None) -> dict:
+def card_context(resident: Resident, form: VisitForm | None = None, saved=None,
+                 booking_form=None) -> dict:
     """What the card shows: the resident, where they stand in every open campaign that targets
     them, their visits, and the outcome forms for the campaigns still to record.
 
     A saved knock (its visits) shows its confirmation instead of the forms; a refused form
-    comes back with its errors.
+    comes back with its errors. The person's appointments are shown, and for a willing person
+    with none, the sessions to book them at (a refused booking comes back with its errors).
     """
     campaigns = open_campaigns(current_user)
     today = today_local()
@@ -32,6 +36,8 @@ def card_context(resident: Resident, form: VisitForm | None = None, saved=None) 
     screening = [s for s in screening_of(resident, campaigns, today, visits)
                  if s.standing is not Standing.NOT_TARGETED]
     to_record = [s for s in screening if s.to_record]
+    appointments = appointments_of(resident)
+    offers = booking_offers(resident, screening, appointments, today)
     return {
         "resident": resident,
         "campaigns": campaigns,
@@ -43,6 +49,9 @@ def card_context(resident: Resident, form: VisitForm | None = None, saved=None) 
         "saved": saved or [],
         "today": today,
         "age_in": age_in_campaign,
+        "appointments": appointments,
+        "offers": offers,
+        "booking_form": booking_form or BookingForm(formdata=None, offers=offers),
     }
 
 

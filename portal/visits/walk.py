@@ -13,6 +13,7 @@ from portal.campaigns.models import Campaign
 from portal.extensions import db
 from portal.residents.models import Household, Resident
 from portal.units.models import AdministrativeUnit
+from portal.vaccination.booking import open_appointments
 from portal.visits.outcomes import Standing
 from portal.visits.standings import CampaignStanding, needing_visits, open_in, standings_in
 
@@ -25,6 +26,7 @@ class ResidentRow:
 
     resident: Resident
     standings: list[CampaignStanding]
+    appointments: list = field(default_factory=list)  # bookings not yet closed
 
     @property
     def needs(self) -> list[CampaignStanding]:
@@ -119,11 +121,13 @@ def _households(hamlet: AdministrativeUnit, keys: list[int | None], campaigns: l
         select(Resident).where(Resident.hamlet_id == hamlet.id, condition)
         .options(selectinload(Resident.household))))
     standings = standings_in(campaigns, residents, today)
+    booked = open_appointments([r.id for r in residents])
     rows = {key: HouseholdRow(None) for key in keys}
     for resident in residents:
         row = rows[resident.household_id]
         row.household = resident.household
-        row.residents.append(ResidentRow(resident, standings[resident.id]))
+        row.residents.append(ResidentRow(resident, standings[resident.id],
+                                         booked.get(resident.id, [])))
     for row in rows.values():
         row.residents.sort(key=lambda r: (not r.needs_visit, r.resident.birth_year))
     return [rows[key] for key in keys]
@@ -135,6 +139,8 @@ def household_walk(household: Household, campaigns: list[Campaign], today: date)
         select(Resident).where(Resident.household_id == household.id)
         .order_by(Resident.birth_year)))
     standings = standings_in(campaigns, residents, today)
-    row = HouseholdRow(household, [ResidentRow(r, standings[r.id]) for r in residents])
+    booked = open_appointments([r.id for r in residents])
+    row = HouseholdRow(household, [ResidentRow(r, standings[r.id], booked.get(r.id, []))
+                                   for r in residents])
     row.residents.sort(key=lambda r: (not r.needs_visit, r.resident.birth_year))
     return row

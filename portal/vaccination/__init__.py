@@ -1,0 +1,1 @@
+"""From willing to vaccinated: vaccination sites, sessions, appointments, doses given there."""
