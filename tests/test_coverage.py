@@ -297,12 +297,11 @@ def test_cuts_by_band_sex_and_risk_are_the_raw_rows(app, world):
 
 
 def test_coverage_by_week_counts_each_dose_on_its_day(app, client, world):
+    from portal.residents.models import Dose, RecordSource
+
     with app.app_context():
-        campaign = db.session.get(Campaign, world["campaign"])
         today = today_local()
         last_sunday = today - timedelta(days=(today.weekday() + 1) % 7)
-        from portal.residents.models import Dose, RecordSource
-
         db.session.add(Dose(resident_id=world["duc"], kind=DoseKind.BOOSTER_1, vaccine="Pfizer",
                             given_on=last_sunday - timedelta(days=2),
                             source=RecordSource.PLATFORM))
