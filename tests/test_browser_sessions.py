@@ -45,6 +45,7 @@ def test_the_sessions_list_fits_a_phone_and_a_tap_records_the_dose(app, phone, l
     row.locator("form.taps-row button[type=submit]").tap()
     expect(phone.locator(".person-row").first.locator(".badge")).to_have_text("Đã tiêm")
     assert horizontal_overflow(phone) <= 0
+    phone.screenshot(path="/tmp/tungnha-session-list.png", full_page=True)
     with app.app_context():
         assert db.session.scalar(select(Dose).where(
             Dose.resident_id == world["duc"], Dose.kind == DoseKind.BOOSTER_1)) is not None
